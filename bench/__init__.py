@@ -1,0 +1,1 @@
+"""Benchmarks: runnable by one command each, printing figures (see README)."""

@@ -1,0 +1,5 @@
+"""`python -m prospector` runs the CLI."""
+
+from prospector.cli import main
+
+main()

@@ -1,0 +1,172 @@
+"""Load config.toml into frozen, validated models; secrets come from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from prospector.domain.icp import IcpProfile, RedFlag
+from prospector.domain.segments import Segment
+from prospector.domain.seniority import Seniority
+from prospector.errors import ConfigError, Problem
+from prospector.tomlsource import TomlSource, dotted, load_toml
+
+CONFIG_NAME = "config.toml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Workspace(_Model):
+    """Where state lives and the fallbacks used when a contact's data is silent."""
+
+    database: str = "prospector.db"
+    timezone: str = "America/New_York"
+    sequences_dir: str = "sequences"
+    templates_dir: str = "templates"
+
+
+class Sender(_Model):
+    """Who we are, as every message must say (credibility, opt-out, postal address)."""
+
+    company: str = "Northwind"
+    product: str = "our product"
+    postal_address: str = ""
+    opt_out: str = 'If you\'d rather not hear from me again, just reply "unsubscribe".'
+    customers: tuple[str, ...] = ()
+    unsubscribe_url: str = ""
+
+
+class Server(_Model):
+    """One SMTP or IMAP endpoint; the password is read from `password_env` at run time."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    security: Literal["tls", "starttls", "none"] = "starttls"
+    username: str = ""
+    password_env: str = ""
+    verify_tls: bool = True
+
+    def password(self) -> str:
+        """The secret, from the environment only, so it never sits in a file in git."""
+        return os.environ.get(self.password_env, "") if self.password_env else ""
+
+
+class Mailbox(_Model):
+    """A sending identity: its From line, its daily cap, its servers."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    address: str
+    name: str
+    title: str = ""
+    daily_cap: int = Field(default=50, ge=1, le=1000)
+    smtp: Server = Server()
+    imap: Server = Server()
+
+
+class ImportRules(_Model):
+    """List hygiene applied on import; flagged contacts are kept but excluded, with the rule."""
+
+    min_seniority: Seniority = Seniority.DIRECTOR
+    exclude_unknown_seniority: bool = False
+    exclude_role_addresses: bool = True
+    exclude_free_mail: bool = False
+
+
+class Enrolling(_Model):
+    """Limits applied when contacts are started on a sequence."""
+
+    max_per_account: int = Field(default=3, ge=0)  # 0: no limit
+
+
+class Config(_Model):
+    """The whole file; `base_dir` anchors every relative path it names."""
+
+    workspace: Workspace = Workspace()
+    sender: Sender = Sender()
+    mailboxes: tuple[Mailbox, ...] = ()
+    import_: ImportRules = Field(default=ImportRules(), alias="import")
+    enrolling: Enrolling = Enrolling()
+    icp: IcpProfile = IcpProfile()
+    red_flags: tuple[RedFlag, ...] = ()
+    segments: dict[str, Segment] = {}
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("red_flags")
+    @classmethod
+    def _unique_ids(cls, flags: tuple[RedFlag, ...]) -> tuple[RedFlag, ...]:
+        seen: set[str] = set()
+        for flag in flags:
+            if flag.id in seen:
+                raise ValueError(f"red flag id {flag.id!r} is used twice")
+            seen.add(flag.id)
+        return flags
+
+
+class Settings(BaseModel):
+    """A loaded config plus where it came from (paths resolve against its folder)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    config: Config
+    path: Path
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def database_url(self) -> str:
+        db = self.config.workspace.database
+        if "://" in db:
+            return db
+        return f"sqlite:///{(self.base_dir / db).resolve()}"
+
+    @property
+    def sequences_dir(self) -> Path:
+        return self.base_dir / self.config.workspace.sequences_dir
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.base_dir / self.config.workspace.templates_dir
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate `path`; every problem names the file, line and key."""
+    if not path.exists():
+        raise ConfigError(
+            [Problem(str(path), "no config file here; run `prospector init` to create one")]
+        )
+    source = load_toml(path)
+    return Settings(config=parse_config(source), path=path)
+
+
+def parse_config(source: TomlSource) -> Config:
+    try:
+        return Config.model_validate(source.data)
+    except ValidationError as exc:
+        raise ConfigError(problems_from(source, exc)) from exc
+
+
+def problems_from(source: TomlSource, exc: ValidationError) -> list[Problem]:
+    """Turn pydantic's errors into located problems, all of them, not only the first."""
+    problems = []
+    for error in exc.errors():
+        loc = tuple(p for p in error["loc"] if not _is_internal(p))
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (misspelt?)"
+        problems.append(
+            Problem(str(source.path), message, line=source.line_of(loc), key=dotted(loc))
+        )
+    return problems
+
+
+def _is_internal(part: str | int) -> bool:
+    """Pydantic adds validator names to locations; users never wrote them."""
+    return isinstance(part, str) and ("function-" in part or "[" in part)

@@ -1,0 +1,115 @@
+"""Merging repeated rows and deciding which contacts are excluded, and by which rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypeVar
+
+from prospector.domain.icp import RedFlag, first_red_flag
+from prospector.domain.records import AccountRecord, ContactRecord
+from prospector.domain.seniority import Seniority
+
+
+@dataclass(frozen=True)
+class HygieneRules:
+    """List-hygiene switches from config ([import])."""
+
+    min_seniority: Seniority = Seniority.DIRECTOR
+    exclude_unknown_seniority: bool = False
+    exclude_role_addresses: bool = True
+    exclude_free_mail: bool = False
+
+
+R = TypeVar("R", AccountRecord, ContactRecord)
+
+
+def merge(old: R | None, new: R) -> R:
+    """Later non-empty values win; an empty cell never erases what we already know.
+
+    Tags accumulate, so a second list can add a label without repeating the first ones.
+    """
+    if old is None:
+        return new
+    return _merge(old, new)
+
+
+def _merge(old: R, new: R) -> R:
+    changes: dict[str, Any] = {}
+    for f in fields(new):
+        value: Any = getattr(new, f.name)
+        if f.name == "tags":
+            value = tuple(dict.fromkeys((*old.tags, *value)))
+        elif value in ("", None, (), {}) or (f.name == "seniority" and value is Seniority.UNKNOWN):
+            continue
+        if value != getattr(old, f.name):
+            changes[f.name] = value
+    return replace(old, **changes) if changes else old
+
+
+def account_facts(account: AccountRecord) -> dict[str, Any]:
+    """The facts red flags and the ICP score look at, for an account."""
+    return {
+        "domain": account.domain,
+        "name": account.name,
+        "industry": account.industry,
+        "employees": account.employees,
+        "revenue": account.revenue,
+        "country": account.country,
+        "region": account.region,
+        "business_model": account.business_model,
+        "potential_users": account.potential_users,
+        "tags": account.tags,
+    }
+
+
+def exclusion(
+    contact: ContactRecord,
+    account_flag: tuple[str, str] | None,
+    person_flags: tuple[RedFlag, ...],
+    rules: HygieneRules,
+) -> tuple[str, str] | None:
+    """(rule id, reason) that keeps this contact out of every segment, or None.
+
+    Account red flags come first (they exclude everyone there), then red flags on the
+    person, then list hygiene.
+    """
+    if account_flag is not None:
+        return account_flag
+    facts = {
+        "email": contact.email,
+        "email_domain": contact.email.rpartition("@")[2],
+        "title": contact.title,
+        "seniority": contact.seniority.value,
+        "tags": contact.tags,
+    }
+    flagged = first_red_flag(person_flags, facts)
+    if flagged is not None:
+        return flagged
+    return _hygiene(contact, rules)
+
+
+def _hygiene(contact: ContactRecord, rules: HygieneRules) -> tuple[str, str] | None:
+    if rules.exclude_role_addresses and contact.is_role_address:
+        return "role-address", f"{contact.email} is a shared mailbox, not a person"
+    if rules.exclude_free_mail and contact.is_free_mail:
+        return "free-mail", f"{contact.email} is a free-mail address"
+    if contact.seniority is Seniority.UNKNOWN:
+        if rules.exclude_unknown_seniority:
+            return "unknown-seniority", f"title {contact.title!r} does not tell the level"
+        return None
+    if contact.seniority.rank < rules.min_seniority.rank:
+        return (
+            "below-min-seniority",
+            f"{contact.seniority.value} ({contact.title}) is below {rules.min_seniority.value}",
+        )
+    return None
+
+
+PERSON_FIELDS = frozenset({"email", "email_domain", "title", "seniority"})
+
+
+def split_flags(flags: tuple[RedFlag, ...]) -> tuple[tuple[RedFlag, ...], tuple[RedFlag, ...]]:
+    """Account-level rules and person-level rules (those that test a person's own field)."""
+    account = tuple(f for f in flags if f.field not in PERSON_FIELDS)
+    person = tuple(f for f in flags if f.field in PERSON_FIELDS)
+    return account, person

@@ -1,0 +1,1 @@
+"""Mail helpers: render templates, compose messages (pure), and the SMTP/IMAP adapters."""

@@ -1,0 +1,1 @@
+"""The database: SQLModel tables and the queries the engine and CLI share."""

@@ -1,0 +1,130 @@
+"""Tables. Times are UTC; list-like text columns are stored ",a,b," so SQL can test membership."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+
+class Account(SQLModel, table=True):
+    """A company, keyed by its normalised domain (or "name:<company>" without one)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=255)
+    name: str = ""
+    domain: str = Field(default="", index=True)
+    industry: str = Field(default="", index=True)
+    employees: int | None = None
+    revenue: int | None = None
+    country: str = Field(default="", index=True)
+    region: str = ""
+    business_model: str = ""
+    potential_users: int | None = None
+    tags: str = ""
+    icp_score: int = Field(default=0, index=True)
+    icp_reasons: str = ""  # one reason per line
+    red_flag: str | None = Field(default=None, index=True)  # rule id
+    red_flag_reason: str | None = None
+    is_customer: bool = False
+    source: str = ""
+    created_at: datetime
+    updated_at: datetime
+
+
+class Contact(SQLModel, table=True):
+    """A person at an account; the lower-cased address is their identity."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    email: str = Field(unique=True, max_length=320)
+    first_name: str = ""
+    last_name: str = ""
+    title: str = ""
+    seniority: str = Field(default="unknown", index=True)
+    timezone: str = ""
+    country: str = ""
+    region: str = ""
+    phone: str = ""
+    is_role_address: bool = False
+    is_free_mail: bool = False
+    tags: str = ""
+    stage: str = Field(default="prospect", index=True)
+    excluded_by: str | None = Field(default=None, index=True)  # rule id
+    excluded_reason: str | None = None
+    do_not_contact: bool = False
+    referred_by_id: int | None = Field(default=None, foreign_key="contact.id")
+    last_interaction_at: datetime | None = Field(default=None, index=True)
+    extra: str = ""  # unmapped CSV columns, JSON
+    source: str = ""
+    created_at: datetime
+    updated_at: datetime
+
+
+class Suppression(SQLModel, table=True):
+    """An address that must never be emailed, whatever path tries to."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=320)
+    reason: str  # unsubscribed | hard-bounce | do-not-contact | manual
+    detail: str = ""
+    created_at: datetime
+
+
+class Enrollment(SQLModel, table=True):
+    """One contact walking one sequence; `next_due_at` (UTC) is when its step is due."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    sequence: str = Field(index=True)
+    step: int = 0
+    state: str = Field(default="active", index=True)  # active|paused|stopped|completed|held
+    next_due_at: datetime | None = Field(default=None, index=True)
+    mailbox: str = ""
+    segment: str = ""
+    reason: str = ""  # why it stopped or is held
+    created_at: datetime
+    updated_at: datetime
+
+
+class Message(SQLModel, table=True):
+    """One email in or out; the Message-ID is fixed before anything is sent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    direction: str = Field(index=True)  # out | in
+    message_id: str = Field(unique=True, max_length=998)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    enrollment_id: int | None = Field(default=None, foreign_key="enrollment.id", index=True)
+    step: int | None = None
+    mailbox: str = ""
+    state: str = Field(index=True)  # out: sending|sent|retry|failed|uncertain; in: received
+    subject: str = ""
+    in_reply_to: str = ""
+    references: str = ""
+    body: str = ""
+    error: str = ""
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class Event(SQLModel, table=True):
+    """Append-only audit: every state change, with who or what made it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    kind: str = Field(index=True)  # e.g. contact.imported, enrollment.created
+    contact_id: int | None = Field(default=None, index=True)
+    enrollment_id: int | None = None
+    message_id: int | None = None
+    actor: str = "prospector"
+    data: str = ""  # JSON
+
+
+# Core handles for bulk statements and typed queries (column objects, not model attributes).
+ACCOUNT = SQLModel.metadata.tables["account"]
+CONTACT = SQLModel.metadata.tables["contact"]
+SUPPRESSION = SQLModel.metadata.tables["suppression"]
+ENROLLMENT = SQLModel.metadata.tables["enrollment"]
+MESSAGE = SQLModel.metadata.tables["message"]
+EVENT = SQLModel.metadata.tables["event"]
