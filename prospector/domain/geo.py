@@ -138,9 +138,17 @@ _ZONE_NAMES = _read_zone_names()
 _ZONE_BY_KEY = {name.lower(): name for name in _ZONE_NAMES}
 _ZONE_TAB = _read_zone_tab()
 
-# zone.tab lists a country's most populous zone first where geography allows; these it
-# orders west to east instead. Kosovo has no row of its own.
-_PRINCIPAL_ZONE = {country: zone for country, zone in reversed(_ZONE_TAB)} | {
+
+def _first_zone_per_country() -> dict[str, str]:
+    """zone.tab lists a country's most populous zone first where geography allows."""
+    first: dict[str, str] = {}
+    for country, zone in _ZONE_TAB:
+        first.setdefault(country, zone)
+    return first
+
+
+# These zone.tab orders west to east instead; Kosovo has no row of its own.
+_PRINCIPAL_ZONE = _first_zone_per_country() | {
     "AU": "Australia/Sydney",
     "BR": "America/Sao_Paulo",
     "CA": "America/Toronto",
@@ -345,7 +353,7 @@ def _timezone(explicit: str, country: str, region: str, default: str) -> str:
 def _valid_zone(raw: str) -> str:
     zone = _zone_name(raw)
     if zone is None:
-        raise UnknownTimezone(f"unknown time zone {raw!r}")
+        raise UnknownTimezone(f"{raw.strip()!r} is not an IANA zone name like Europe/Berlin")
     return zone
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from prospector.domain.icp import RedFlag, first_red_flag
@@ -21,29 +21,37 @@ class HygieneRules:
 
 
 R = TypeVar("R", AccountRecord, ContactRecord)
+_EMPTY: tuple[object, ...] = ("", None, (), Seniority.UNKNOWN)
 
 
 def merge(old: R | None, new: R) -> R:
     """Later non-empty values win; an empty cell never erases what we already know.
 
-    Tags accumulate, so a second list can add a label without repeating the first ones.
+    Tags accumulate, so a second list can add a label without repeating the first ones;
+    extra columns merge by header. Returns `old` itself when nothing changes, so callers
+    can tell "unchanged" by identity.
     """
     if old is None:
         return new
-    return _merge(old, new)
-
-
-def _merge(old: R, new: R) -> R:
     changes: dict[str, Any] = {}
-    for f in fields(new):
-        value: Any = getattr(new, f.name)
-        if f.name == "tags":
-            value = tuple(dict.fromkeys((*old.tags, *value)))
-        elif value in ("", None, (), {}) or (f.name == "seniority" and value is Seniority.UNKNOWN):
+    before: Any
+    value: Any
+    for name, before, value in zip(new._fields, old, new, strict=True):
+        if name in ("tags", "extra"):
+            value = _union(before, value, by_key=name == "extra")
+        elif value in _EMPTY:
             continue
-        if value != getattr(old, f.name):
-            changes[f.name] = value
-    return replace(old, **changes) if changes else old
+        if value != before:
+            changes[name] = value
+    return old._replace(**changes) if changes else old
+
+
+def _union(before: tuple[Any, ...], value: tuple[Any, ...], *, by_key: bool) -> tuple[Any, ...]:
+    if not value:
+        return before
+    if by_key:
+        return tuple({**dict(before), **dict(value)}.items())
+    return tuple(dict.fromkeys((*before, *value)))
 
 
 def account_facts(account: AccountRecord) -> dict[str, Any]:

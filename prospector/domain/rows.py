@@ -230,6 +230,7 @@ _COUNT = re.compile(r"^\s*[$€£]?\s*([0-9][0-9,.\s]*)\s*([kmb])?\s*\+?\s*$", r
 _BAND = re.compile(
     r"^\s*([0-9][0-9,.]*\s*[kmb]?)\s*(?:-|–|to)\s*([0-9][0-9,.]*\s*[kmb]?)\s*$", re.I
 )
+_THOUSANDS = re.compile(r"[.,](?=\d{3}(\D|$))")
 _SCALE = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 
 
@@ -239,6 +240,8 @@ def parse_count(raw: str) -> int | None:
     A band's lower bound is used so that a size floor is never met by guesswork.
     """
     text = raw.strip()
+    if text.isascii() and text.isdigit():  # the common case, without a regex
+        return int(text)
     if not text:
         return None
     band = _BAND.match(text)
@@ -252,7 +255,7 @@ def parse_count(raw: str) -> int | None:
         value = float(digits.replace(",", ""))
         return round(value * _SCALE[scale])
     # Without a scale letter, "," and "." are thousands separators unless one decimal part.
-    cleaned = re.sub(r"[.,](?=\d{3}(\D|$))", "", digits)
+    cleaned = _THOUSANDS.sub("", digits)
     try:
         return round(float(cleaned.replace(",", ".")))
     except ValueError as exc:

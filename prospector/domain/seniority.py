@@ -88,19 +88,11 @@ _ROLE_OWNERS = (
     "change", "incident", "problem", "policy", "story", "relationship",
 )  # fmt: skip
 _VICE = ("vice ", "vice-", "vize ", "vize-", "deputy ")
-# "Leiter X" is "Head of X"; these compounds lead a team, a project or a site instead
-# (abteilungs- is director level; the last three are not job titles at all).
+# "Leiter X" is "Head of X" (vp); these compounds lead a team, a project or a site instead.
 _LEITER_MANAGER = (
-    "team",
-    "team-",
-    "team ",
-    "gruppen",
-    "projekt",
-    "schicht",
-    "filial",
-    "bau",
-    "lager",
-)
+    "team", "team-", "team ", "gruppen", "projekt", "schicht", "filial", "bau", "lager",
+)  # fmt: skip
+# Abteilungsleiter is director level; Begleiter, Halbleiter, Weiterleitung are no titles.
 _NOT_LEITER_VP = (*_LEITER_MANAGER, "abteilungs", "beg", "halb", "weiter")
 
 
@@ -319,7 +311,7 @@ _SEPARATORS = re.compile(r"[\s\-./]+")
 def parse_seniority(value: str) -> Seniority:
     """Read a level written by a person in config or a CSV column, not inferred from a title."""
     key = _SEPARATORS.sub("_", value.strip().lower()).strip("_")
-    key = key.removesuffix("_level") if key != "c_level" else key  # "VP-level"
+    key = key.removesuffix("_level")  # "VP-level"; "c_level" becomes "c", also listed
     key = key[:-1] if key.endswith("s") and key[:-1] in _SPELLINGS else key  # "directors"
     try:
         return _SPELLINGS[key]

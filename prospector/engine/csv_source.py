@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import IO
 
@@ -14,7 +15,7 @@ from prospector.errors import ContactImportError
 DELIMITERS = ",;\t"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Layout:
     """How the file's columns map to our fields; unmapped columns are kept as extra data."""
 
@@ -23,6 +24,7 @@ class Layout:
     field_of: dict[int, str]  # column index -> field
     extra: dict[int, str]  # column index -> header kept in `extra`
 
+    @cached_property
     def columns(self) -> dict[str, str]:
         """field -> header as written, for messages that name the user's own column."""
         return {f: self.headers[i] for i, f in self.field_of.items()}

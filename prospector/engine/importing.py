@@ -6,7 +6,7 @@ import csv
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -108,7 +108,8 @@ def import_contacts(
         layout = detect_layout(handle.readline(), mapping or {})
         handle.seek(0)
         with _RejectWriter(rejects_path, layout) as rejects, transaction(engine) as session:
-            batcher = _Batcher(session, rules, report, now, source or path.name)
+            stamp = store.Stamp(at=now, source=source or path.name)
+            batcher = _Batcher(session, rules, report, stamp)
             for number, cells in _rows(handle, layout, progress):
                 report.rows += 1
                 parsed = _parse(cells, layout, rules)
@@ -144,11 +145,11 @@ def _parse(cells: list[str], layout: Layout, rules: _Rules) -> Parsed | Rejectio
     if len(cells) > len(layout.headers):
         return Rejection("(row)", f"{len(cells)} cells but the header has {len(layout.headers)}")
     values = {f: cells[i] for i, f in layout.field_of.items() if i < len(cells)}
-    parsed = parse_row(values, layout.columns(), default_timezone=rules.default_timezone)
+    parsed = parse_row(values, layout.columns, default_timezone=rules.default_timezone)
     if isinstance(parsed, Parsed) and layout.extra:
-        extra = {h: cells[i] for i, h in layout.extra.items() if i < len(cells) and cells[i]}
+        extra = tuple((h, cells[i]) for i, h in layout.extra.items() if i < len(cells) and cells[i])
         if extra:
-            parsed = Parsed(parsed.account, replace(parsed.contact, extra=extra))
+            parsed = Parsed(parsed.account, parsed.contact._replace(extra=extra))
     return parsed
 
 
@@ -156,13 +157,13 @@ class _Batcher:
     """Collects parsed rows and writes them a batch at a time, merging with what is stored."""
 
     def __init__(
-        self, session: Session, rules: _Rules, report: ImportReport, now: datetime, source: str
+        self, session: Session, rules: _Rules, report: ImportReport, stamp: store.Stamp
     ) -> None:
-        self.session, self.rules, self.report = session, rules, report
-        self.now, self.source = now, source
+        self.session, self.rules, self.report, self.stamp = session, rules, report, stamp
         self.accounts: dict[str, AccountRecord] = {}
         self.contacts: dict[str, ContactRecord] = {}
         self.seen: set[str] = set()
+        self.writer = store.Writer(session)
 
     def add(self, parsed: Parsed) -> None:
         email = parsed.contact.email
@@ -197,17 +198,18 @@ class _Batcher:
             facts = account_facts(merged)
             fit = icp.score(self.rules.profile, facts)
             flag = icp.first_red_flag(self.rules.account_flags, facts)
-            row = store.account_row(merged, score=fit.score, reasons=fit.reasons, flag=flag)
-            row["updated_at"] = self.now
+            values = store.account_values(
+                merged, score=fit.score, reasons=fit.reasons, flag=flag, stamp=self.stamp
+            )
             if old is None:
-                new_rows.append({**row, "created_at": self.now, "source": self.source})
+                new_rows.append(values)
                 result[key] = store.StoredAccount(0, merged, flag)
             else:
-                changed_rows.append({**row, "_id": old.id})
+                changed_rows.append((old.id, *values))
                 result[key] = store.StoredAccount(old.id, merged, flag)
-        ids = store.insert_accounts(self.session, new_rows)
+        ids = self.writer.insert_accounts(new_rows)
         self.report.accounts_created += len(ids)
-        store.update_rows(self.session, store.ACCOUNT, changed_rows)
+        self.writer.update(store.ACCOUNT, store.ACCOUNT_COLUMNS, changed_rows)
         for key, id_ in ids.items():
             result[key] = store.StoredAccount(id_, result[key].record, result[key].red_flag)
         return result
@@ -219,26 +221,25 @@ class _Batcher:
             old = stored.get(email)
             merged = merge(old.record if old else None, incoming)
             if not merged.timezone:
-                merged = replace(merged, timezone=self.rules.default_timezone)
+                merged = merged._replace(timezone=self.rules.default_timezone)
             account = accounts[merged.account_key]
             excluded = exclusion(
                 merged, account.red_flag, self.rules.person_flags, self.rules.hygiene
             )
-            if old is not None and merged is old.record and excluded == old.excluded:
-                self.report.unchanged += 1
-                if excluded:
-                    self.report.excluded[excluded[0]] += 1
-                continue
             if excluded:
                 self.report.excluded[excluded[0]] += 1
-            row = store.contact_row(merged, account_id=account.id, excluded=excluded)
-            row["updated_at"] = self.now
+            if old is not None and merged is old.record and excluded == old.excluded:
+                self.report.unchanged += 1
+                continue
+            values = store.contact_values(
+                merged, account_id=account.id, excluded=excluded, stamp=self.stamp
+            )
             if old is None:
-                new_rows.append({**row, "created_at": self.now, "source": self.source})
+                new_rows.append(values)
             else:
-                changed_rows.append({**row, "_id": old.id})
-        store.insert_contacts(self.session, new_rows)
-        store.update_rows(self.session, store.CONTACT, changed_rows)
+                changed_rows.append((old.id, *values))
+        self.writer.insert_contacts(new_rows)
+        self.writer.update(store.CONTACT, store.CONTACT_COLUMNS, changed_rows)
         self.report.created += len(new_rows)
         self.report.updated += len(changed_rows)
 

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlmodel import Session, SQLModel
 
 import prospector.store.tables  # noqa: F401  (registers the tables)
 from prospector.domain.records import AccountRecord, ContactRecord
 from prospector.domain.seniority import Seniority
+from prospector.store.bulk import BulkInsert
 
 ACCOUNT: Table = SQLModel.metadata.tables["account"]
 CONTACT: Table = SQLModel.metadata.tables["contact"]
@@ -68,76 +69,157 @@ def contacts_by_email(session: Session, emails: Sequence[str]) -> dict[str, Stor
     return out
 
 
-def insert_accounts(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert account rows (from `account_row`); returns key -> new id."""
-    if not rows:
-        return {}
-    result = session.execute(insert(ACCOUNT).returning(ACCOUNT.c.id, ACCOUNT.c.key), rows)
-    return {key: id_ for id_, key in result}
+ACCOUNT_COLUMNS = (
+    "key",
+    "name",
+    "domain",
+    "industry",
+    "employees",
+    "revenue",
+    "country",
+    "region",
+    "business_model",
+    "potential_users",
+    "tags",
+    "icp_score",
+    "icp_reasons",
+    "red_flag",
+    "red_flag_reason",
+    "created_at",
+    "updated_at",
+    "source",
+)
+
+CONTACT_COLUMNS = (
+    "account_id",
+    "email",
+    "first_name",
+    "last_name",
+    "title",
+    "seniority",
+    "timezone",
+    "country",
+    "region",
+    "phone",
+    "is_role_address",
+    "is_free_mail",
+    "tags",
+    "excluded_by",
+    "excluded_reason",
+    "last_interaction_at",
+    "extra",
+    "created_at",
+    "updated_at",
+    "source",
+)
 
 
-def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Executemany UPDATE by id; each row carries `_id` and the columns to set."""
-    if not rows:
-        return
-    columns = [c for c in rows[0] if c != "_id"]
-    stmt = (
-        update(table)
-        .where(table.c.id == bindparam("_id"))
-        .values({c: bindparam(c) for c in columns})
+@dataclass(frozen=True)
+class Stamp:
+    """When and from where a batch of rows was written."""
+
+    at: datetime
+    source: str
+
+
+def account_values(
+    record: AccountRecord,
+    *,
+    score: int,
+    reasons: Sequence[str],
+    flag: tuple[str, str] | None,
+    stamp: Stamp,
+) -> tuple[Any, ...]:
+    """One row in ACCOUNT_COLUMNS order."""
+    return (
+        record.key,
+        record.name,
+        record.domain,
+        record.industry,
+        record.employees,
+        record.revenue,
+        record.country,
+        record.region,
+        record.business_model,
+        record.potential_users,
+        tags_text(record.tags),
+        score,
+        "\n".join(reasons),
+        flag[0] if flag else None,
+        flag[1] if flag else None,
+        stamp.at,
+        stamp.at,
+        stamp.source,
     )
-    session.connection().execute(stmt, rows)
 
 
-def insert_contacts(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.connection().execute(insert(CONTACT), rows)
+def contact_values(
+    record: ContactRecord, *, account_id: int, excluded: tuple[str, str] | None, stamp: Stamp
+) -> tuple[Any, ...]:
+    """One row in CONTACT_COLUMNS order."""
+    return (
+        account_id,
+        record.email,
+        record.first_name,
+        record.last_name,
+        record.title,
+        record.seniority.value,
+        record.timezone,
+        record.country,
+        record.region,
+        record.phone,
+        record.is_role_address,
+        record.is_free_mail,
+        tags_text(record.tags),
+        excluded[0] if excluded else None,
+        excluded[1] if excluded else None,
+        _as_datetime(record.last_interaction_at),
+        json.dumps(dict(record.extra), ensure_ascii=False) if record.extra else "",
+        stamp.at,
+        stamp.at,
+        stamp.source,
+    )
 
 
-def account_row(
-    record: AccountRecord, *, score: int, reasons: Sequence[str], flag: tuple[str, str] | None
-) -> dict[str, Any]:
-    return {
-        "key": record.key,
-        "name": record.name,
-        "domain": record.domain,
-        "industry": record.industry,
-        "employees": record.employees,
-        "revenue": record.revenue,
-        "country": record.country,
-        "region": record.region,
-        "business_model": record.business_model,
-        "potential_users": record.potential_users,
-        "tags": tags_text(record.tags),
-        "icp_score": score,
-        "icp_reasons": "\n".join(reasons),
-        "red_flag": flag[0] if flag else None,
-        "red_flag_reason": flag[1] if flag else None,
-    }
+class Writer:
+    """Bulk writes of one import: inserts compiled once, updates by id (they are rare)."""
 
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        connection = session.connection()
+        self.accounts = BulkInsert(connection, ACCOUNT, ACCOUNT_COLUMNS)
+        # A new contact starts as a prospect; updates never touch stage or do-not-contact.
+        self.contacts = BulkInsert(
+            connection, CONTACT, (*CONTACT_COLUMNS, "stage", "do_not_contact")
+        )
 
-def contact_row(
-    record: ContactRecord, *, account_id: int, excluded: tuple[str, str] | None
-) -> dict[str, Any]:
-    return {
-        "account_id": account_id,
-        "email": record.email,
-        "first_name": record.first_name,
-        "last_name": record.last_name,
-        "title": record.title,
-        "seniority": record.seniority.value,
-        "timezone": record.timezone,
-        "country": record.country,
-        "region": record.region,
-        "phone": record.phone,
-        "is_role_address": record.is_role_address,
-        "is_free_mail": record.is_free_mail,
-        "tags": tags_text(record.tags),
-        "excluded_by": excluded[0] if excluded else None,
-        "excluded_reason": excluded[1] if excluded else None,
-        "last_interaction_at": _as_datetime(record.last_interaction_at),
-        "extra": json.dumps(record.extra, ensure_ascii=False) if record.extra else "",
-    }
+    def insert_accounts(self, rows: list[tuple[Any, ...]]) -> dict[str, int]:
+        """Insert account rows; returns key -> new id."""
+        if not rows:
+            return {}
+        self.accounts.run(rows)
+        keys = [row[0] for row in rows]
+        found: dict[str, int] = {}
+        for chunk in chunks(keys):
+            query = select(ACCOUNT.c.key, ACCOUNT.c.id).where(ACCOUNT.c.key.in_(chunk))
+            found.update((key, id_) for key, id_ in self.session.execute(query))
+        return found
+
+    def insert_contacts(self, rows: list[tuple[Any, ...]]) -> None:
+        self.contacts.run([(*row, "prospect", False) for row in rows])
+
+    def update(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """UPDATE by id; each row is (id, *values in `columns` order), created_at kept."""
+        if not rows:
+            return
+        kept = [c for c in columns if c != "created_at"]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({c: bindparam(c) for c in kept})
+        )
+        params = [{"_id": row[0], **dict(zip(columns, row[1:], strict=True))} for row in rows]
+        self.session.connection().execute(stmt, [{k: p[k] for k in ["_id", *kept]} for p in params])
 
 
 def _account_record(row: Any) -> AccountRecord:
@@ -173,7 +255,7 @@ def _contact_record(row: Any) -> ContactRecord:
         is_free_mail=row["is_free_mail"],
         tags=tags_tuple(row["tags"]),
         last_interaction_at=last.date().isoformat() if last else "",
-        extra=json.loads(row["extra"]) if row["extra"] else {},
+        extra=tuple(json.loads(row["extra"]).items()) if row["extra"] else (),
     )
 
 

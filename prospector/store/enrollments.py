@@ -35,7 +35,7 @@ def accounts_in_sequence(session: Session, sequence: str) -> Counter[int]:
         .where(ENROLLMENT.c.sequence == sequence)
         .group_by(ENROLLMENT.c.account_id)
     )
-    return Counter({account: n for account, n in session.execute(query).tuples()})
+    return Counter({account: n for account, n in session.execute(query)})
 
 
 def active_by_mailbox(session: Session, mailboxes: Iterable[str]) -> Counter[str]:
@@ -45,7 +45,7 @@ def active_by_mailbox(session: Session, mailboxes: Iterable[str]) -> Counter[str
         .group_by(ENROLLMENT.c.mailbox)
     )
     counts: Counter[str] = Counter({m: 0 for m in mailboxes})
-    counts.update({m: n for m, n in session.execute(query).tuples()})
+    counts.update({m: n for m, n in session.execute(query)})
     return counts
 
 

@@ -26,7 +26,6 @@ class Account(SQLModel, table=True):
     icp_reasons: str = ""  # one reason per line
     red_flag: str | None = Field(default=None, index=True)  # rule id
     red_flag_reason: str | None = None
-    is_customer: bool = False
     source: str = ""
     created_at: datetime
     updated_at: datetime
@@ -41,7 +40,7 @@ class Contact(SQLModel, table=True):
     first_name: str = ""
     last_name: str = ""
     title: str = ""
-    seniority: str = Field(default="unknown", index=True)
+    seniority: str = "unknown"
     timezone: str = ""
     country: str = ""
     region: str = ""
@@ -49,12 +48,12 @@ class Contact(SQLModel, table=True):
     is_role_address: bool = False
     is_free_mail: bool = False
     tags: str = ""
-    stage: str = Field(default="prospect", index=True)
-    excluded_by: str | None = Field(default=None, index=True)  # rule id
+    stage: str = "prospect"
+    excluded_by: str | None = None  # rule id
     excluded_reason: str | None = None
     do_not_contact: bool = False
     referred_by_id: int | None = Field(default=None, foreign_key="contact.id")
-    last_interaction_at: datetime | None = Field(default=None, index=True)
+    last_interaction_at: datetime | None = None
     extra: str = ""  # unmapped CSV columns, JSON
     source: str = ""
     created_at: datetime

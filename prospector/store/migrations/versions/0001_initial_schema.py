@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 23:00:16.755223
+Create Date: 2026-11-24 23:30:17.469136
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+
 
 revision = "0001"
 down_revision = None
@@ -37,7 +38,6 @@ def upgrade() -> None:
         sa.Column("icp_reasons", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("red_flag", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("red_flag_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("is_customer", sa.Boolean(), nullable=False),
         sa.Column("source", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -117,12 +117,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contact_account_id"), ["account_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_contact_excluded_by"), ["excluded_by"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_contact_last_interaction_at"), ["last_interaction_at"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_contact_seniority"), ["seniority"], unique=False)
-        batch_op.create_index(batch_op.f("ix_contact_stage"), ["stage"], unique=False)
 
     op.create_table(
         "enrollment",
@@ -214,10 +208,6 @@ def downgrade() -> None:
 
     op.drop_table("enrollment")
     with op.batch_alter_table("contact", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_contact_stage"))
-        batch_op.drop_index(batch_op.f("ix_contact_seniority"))
-        batch_op.drop_index(batch_op.f("ix_contact_last_interaction_at"))
-        batch_op.drop_index(batch_op.f("ix_contact_excluded_by"))
         batch_op.drop_index(batch_op.f("ix_contact_account_id"))
 
     op.drop_table("contact")
