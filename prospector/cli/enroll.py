@@ -27,7 +27,7 @@ def enroll_command(
     """Enroll a segment's contacts in a sequence, best ICP fit first.
 
     Reports how many were skipped and why: excluded (red flag or list hygiene, by rule),
-    do-not-contact, suppressed, already enrolled, too many at one account.
+    do-not-contact, suppressed, already enrolled, too many at one account, over --limit.
 
     Example: prospector enroll referral-ask --limit 50 --dry-run
     """

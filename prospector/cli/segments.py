@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Iterable
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -57,10 +59,10 @@ def show_segment(
             _print_table(rows)
 
 
-def _print_table(rows: object) -> None:
+def _print_table(rows: Iterable[Any]) -> None:
     table = Table("email", "name", "title", "company", "country", "icp", box=None)
     shown = 0
-    for row in rows:  # type: ignore[attr-defined]
+    for row in rows:
         name = f"{row['first_name']} {row['last_name']}".strip()
         table.add_row(
             row["email"], name, row["title"], row["company"], row["country"], str(row["icp_score"])

@@ -21,7 +21,7 @@ class HygieneRules:
 
 
 R = TypeVar("R", AccountRecord, ContactRecord)
-_EMPTY: tuple[object, ...] = ("", None, (), Seniority.UNKNOWN)
+_EMPTY: tuple[object, ...] = ("", None, ())
 
 
 def merge(old: R | None, new: R) -> R:
@@ -33,13 +33,15 @@ def merge(old: R | None, new: R) -> R:
     """
     if old is None:
         return new
+    if old == new:
+        return old
     changes: dict[str, Any] = {}
     before: Any
     value: Any
     for name, before, value in zip(new._fields, old, new, strict=True):
         if name in ("tags", "extra"):
             value = _union(before, value, by_key=name == "extra")
-        elif value in _EMPTY:
+        elif value in _EMPTY or (name == "seniority" and value == Seniority.UNKNOWN.value):
             continue
         if value != before:
             changes[name] = value
@@ -87,7 +89,7 @@ def exclusion(
         "email": contact.email,
         "email_domain": contact.email.rpartition("@")[2],
         "title": contact.title,
-        "seniority": contact.seniority.value,
+        "seniority": contact.seniority,
         "tags": contact.tags,
     }
     flagged = first_red_flag(person_flags, facts)
@@ -101,14 +103,15 @@ def _hygiene(contact: ContactRecord, rules: HygieneRules) -> tuple[str, str] | N
         return "role-address", f"{contact.email} is a shared mailbox, not a person"
     if rules.exclude_free_mail and contact.is_free_mail:
         return "free-mail", f"{contact.email} is a free-mail address"
-    if contact.seniority is Seniority.UNKNOWN:
+    level = Seniority(contact.seniority)
+    if level is Seniority.UNKNOWN:
         if rules.exclude_unknown_seniority:
             return "unknown-seniority", f"title {contact.title!r} does not tell the level"
         return None
-    if contact.seniority.rank < rules.min_seniority.rank:
+    if level.rank < rules.min_seniority.rank:
         return (
             "below-min-seniority",
-            f"{contact.seniority.value} ({contact.title}) is below {rules.min_seniority.value}",
+            f"{level.value} ({contact.title}) is below {rules.min_seniority.value}",
         )
     return None
 

@@ -35,7 +35,7 @@ class ContactRecord(NamedTuple):
     first_name: str = ""
     last_name: str = ""
     title: str = ""
-    seniority: Seniority = Seniority.UNKNOWN
+    seniority: str = Seniority.UNKNOWN.value  # a Seniority value; plain text travels cheaply
     timezone: str = ""
     country: str = ""
     region: str = ""

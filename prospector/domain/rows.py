@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from prospector.domain.addresses import InvalidAddress, normalise_domain, normalise_email
 from prospector.domain.geo import UnknownTimezone, country_code, timezone_for
@@ -104,6 +105,20 @@ def header_field(header: str) -> str | None:
     return ALIASES.get(key)
 
 
+_ACCOUNT_FIELDS = (
+    "company",
+    "website",
+    "industry",
+    "employees",
+    "revenue",
+    "country",
+    "region",
+    "business_model",
+    "potential_users",
+    "tags",
+)
+
+
 def parse_row(
     values: Mapping[str, str], columns: Mapping[str, str], *, default_timezone: str
 ) -> Parsed | Rejection:
@@ -112,90 +127,121 @@ def parse_row(
     Args:
         values: field name -> raw cell text (only mapped fields).
         columns: field name -> the header as written in the file, for messages.
-        default_timezone: zone used when neither an explicit zone nor the country tells.
+        default_timezone: zone used when the row names a country but no zone (and the
+            country alone does not tell); with neither, no zone is stated.
     """
-
-    def col(name: str) -> str:
-        return columns.get(name, name)
-
     try:
         address = normalise_email(values.get("email", ""))
     except InvalidAddress as exc:
-        return Rejection(col("email"), f"invalid address: {exc}")
-    numbers: dict[str, int | None] = {}
-    for name in ("employees", "revenue", "potential_users"):
+        return _rejected(columns, "email", f"invalid address: {exc}")
+    raw = tuple(values.get(name, "") for name in _ACCOUNT_FIELDS)
+    # The email's domain names the account only when the row gives no website; with no
+    # company either (a free-mail address alone), the person is their own account.
+    email_domain = "" if raw[1].strip() or address.is_free_mail else address.domain
+    lone = not (email_domain or raw[0].strip() or raw[1].strip())
+    company = _company(raw, f"person:{address.email}" if lone else email_domain)
+    if not isinstance(company, AccountRecord):
+        return _rejected(columns, *company)
+    place = _place(raw[5], raw[6], values.get("timezone", ""), default_timezone)
+    if len(place) == 2:
+        return _rejected(columns, *place)
+    last = values.get("last_interaction", "").strip()
+    if last and not _is_date(last[:10]):
+        return _rejected(columns, "last_interaction", f"not a date (YYYY-MM-DD): {last!r}")
+    first, last_name = _names(values)
+    title = " ".join(values.get("title", "").split())
+    contact = ContactRecord(
+        address.email,
+        company.key,
+        first,
+        last_name,
+        title,
+        seniority_from_title(title).value,
+        place[0],
+        company.country,
+        company.region,
+        values.get("phone", "").strip(),
+        address.is_role,
+        address.is_free_mail,
+        company.tags,
+        last[:10],
+    )
+    return Parsed(company, contact)
+
+
+def _rejected(columns: Mapping[str, str], field: str, reason: str) -> Rejection:
+    return Rejection(columns.get(field, field), reason)
+
+
+@lru_cache(maxsize=65536)
+def _company(raw: tuple[str, ...], fallback: str) -> AccountRecord | tuple[str, str]:
+    """The account half of a row, cached: a list repeats its company on every contact.
+
+    `fallback` is the email domain (or a per-person key) used when the row gives no
+    website; a tuple result is (field, reason) for a rejection.
+    """
+    company, website, industry, employees, revenue, country, region, model, users, tags = raw
+    numbers: list[int | None] = []
+    for name, text in (("employees", employees), ("revenue", revenue), ("potential_users", users)):
         try:
-            numbers[name] = parse_count(values.get(name, ""))
+            numbers.append(parse_count(text))
         except ValueError as exc:
-            return Rejection(col(name), str(exc))
-    website = values.get("website", "").strip()
+            return name, str(exc)
     domain = ""
-    if website:
+    if website.strip():
         try:
             domain = normalise_domain(website)
         except InvalidAddress as exc:
-            return Rejection(col("website"), f"invalid website: {exc}")
-    elif not address.is_free_mail:
-        domain = address.domain
-    raw_country = values.get("country", "").strip()
-    country = country_code(raw_country) if raw_country else None
-    if raw_country and country is None:
-        return Rejection(col("country"), f"unknown country {raw_country!r}")
-    region = values.get("region", "").strip()
-    explicit = values.get("timezone", "").strip() or None
+            return "website", f"invalid website: {exc}"
+    elif not fallback.startswith("person:"):
+        domain = fallback
+
+    code = country_code(country) if country.strip() else ""
+    if code is None:
+        return "country", f"unknown country {country.strip()!r}"
+    name = company.strip()
+    return AccountRecord(
+        account_key(domain, name, fallback.removeprefix("person:")),
+        name,
+        domain,
+        industry.strip().lower(),
+        numbers[0],
+        numbers[1],
+        code,
+        region.strip(),
+        model.strip().lower(),
+        numbers[2],
+        split_tags(tags),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _place(country: str, region: str, zone: str, default: str) -> tuple[str] | tuple[str, str]:
+    """(zone,) for the contact, or (field, reason); "" when the row states no zone.
+
+    With neither a zone nor a country the importer fills in the default only for a new
+    contact, so a later row that says nothing never overwrites a known zone.
+    """
+    code = country_code(country) if country.strip() else None
+    explicit = zone.strip() or None
+    if not (explicit or code):
+        return ("",)
     try:
-        # With neither a zone nor a country the row states no zone: the importer fills in
-        # the default only for a new contact, so it never overwrites a known zone.
-        zone = (
+        return (
             timezone_for(
-                explicit=explicit, country=country, region=region or None, default=default_timezone
-            )
-            if explicit or country
-            else ""
+                explicit=explicit, country=code, region=region.strip() or None, default=default
+            ),
         )
     except UnknownTimezone as exc:
-        return Rejection(col("timezone"), f"unknown time zone: {exc}")
-    last = values.get("last_interaction", "").strip()
-    if last:
-        try:
-            date.fromisoformat(last[:10])
-        except ValueError:
-            return Rejection(col("last_interaction"), f"not a date (YYYY-MM-DD): {last!r}")
-    company = values.get("company", "").strip()
-    first, last_name = _names(values)
-    title = " ".join(values.get("title", "").split())
-    tags = split_tags(values.get("tags", ""))
-    key = account_key(domain, company, address.email)
-    account = AccountRecord(
-        key=key,
-        name=company,
-        domain=domain,
-        industry=values.get("industry", "").strip().lower(),
-        employees=numbers["employees"],
-        revenue=numbers["revenue"],
-        country=country or "",
-        region=region,
-        business_model=values.get("business_model", "").strip().lower(),
-        potential_users=numbers["potential_users"],
-        tags=tags,
-    )
-    contact = ContactRecord(
-        email=address.email,
-        account_key=key,
-        first_name=first,
-        last_name=last_name,
-        title=title,
-        seniority=seniority_from_title(title),
-        timezone=zone,
-        country=country or "",
-        region=region,
-        phone=values.get("phone", "").strip(),
-        is_role_address=address.is_role,
-        is_free_mail=address.is_free_mail,
-        tags=tags,
-        last_interaction_at=last[:10],
-    )
-    return Parsed(account, contact)
+        return "timezone", f"unknown time zone: {exc}"
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def account_key(domain: str, company: str, email: str) -> str:

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -13,9 +14,9 @@ from sqlalchemy import Engine
 from prospector.config import Settings
 from prospector.domain.calendar import add_business_days
 from prospector.domain.segments import Segment
-from prospector.domain.sequences import Sequence
-from prospector.engine.catalog import load_sequences
-from prospector.errors import InvalidError, NotFoundError
+from prospector.domain.sequences import TEMPLATE_SUFFIX, Sequence
+from prospector.engine import catalog
+from prospector.errors import NotFoundError, Problem, SequenceError
 from prospector.store import enrollments as store
 from prospector.store import segments
 from prospector.store.db import transaction
@@ -41,15 +42,29 @@ class EnrollReport:
 
 
 def find_sequence(settings: Settings, name: str) -> Sequence:
-    """The named sequence, refusing one with errors: nothing is enrolled in a broken sequence."""
-    sequences, problems = load_sequences(settings)
-    errors = [p for p in problems if p.severity == "error" and name in p.file]
+    """The named sequence, refusing a broken one: nothing is enrolled in a sequence that
+    `prospector validate` rejects (its file, its templates, or the config it relies on).
+    """
+    sequence = catalog.find_sequence(settings, name)  # NotFoundError naming the known ones
+    errors = [
+        problem
+        for problem in catalog.validate_workspace(settings)
+        if problem.severity == "error" and _concerns(problem, settings, sequence)
+    ]
     if errors:
-        raise InvalidError(errors)
-    if name not in sequences:
-        known = ", ".join(sorted(sequences)) or "none"
-        raise NotFoundError(f"no sequence {name!r} in {settings.sequences_dir} (found: {known})")
-    return sequences[name]
+        raise SequenceError(errors)
+    return sequence
+
+
+def _concerns(problem: Problem, settings: Settings, sequence: Sequence) -> bool:
+    """Whether `problem` is in the config, this sequence's file, or one of its templates."""
+    files = [settings.path, settings.sequences_dir / f"{sequence.name}{catalog.SEQUENCE_SUFFIX}"]
+    files += [settings.templates_dir / f"{t}{TEMPLATE_SUFFIX}" for t in sequence.templates]
+    return any(_same_file(problem.file, path) for path in files)
+
+
+def _same_file(reported: str, path: Path) -> bool:
+    return Path(reported).resolve() == path.resolve()
 
 
 def find_segment(settings: Settings, name: str) -> Segment:
@@ -81,8 +96,7 @@ def enroll(
         raise NotFoundError(f"sequence {sequence_name!r} names no segment; pass --segment NAME")
     segment = find_segment(settings, name)
     mailboxes = list(sequence.mailboxes) or [m.id for m in settings.config.mailboxes]
-    if not mailboxes:
-        raise NotFoundError("no [[mailboxes]] in the config: nothing could send this sequence")
+    fallback_zone = settings.config.workspace.timezone
     report = EnrollReport(sequence_name, name, dry_run=dry_run)
     per_account_limit = settings.config.enrolling.max_per_account
     with transaction(engine) as session:
@@ -103,7 +117,8 @@ def enroll(
                 mailbox = min(mailboxes, key=lambda m: (load[m], mailboxes.index(m)))
                 load[mailbox] += 1
                 per_account[contact["account_id"]] += 1
-                due = add_business_days(now, sequence.steps[0].wait_days, contact["timezone"])
+                zone = contact["timezone"] or fallback_zone
+                due = add_business_days(now, sequence.steps[0].wait_days, zone)
                 rows.append(_enrollment_row(contact, sequence_name, name, mailbox, due, now))
         report.enrolled = len(rows)
         if dry_run:

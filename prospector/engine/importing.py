@@ -15,17 +15,25 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from prospector.config import Config
-from prospector.domain import icp
-from prospector.domain.hygiene import HygieneRules, account_facts, exclusion, merge, split_flags
-from prospector.domain.records import AccountRecord, ContactRecord
-from prospector.domain.rows import Parsed, Rejection, parse_row
+from prospector.domain.hygiene import merge
+from prospector.domain.records import ContactRecord
+from prospector.domain.rows import Rejection
 from prospector.engine.csv_source import Layout, detect_layout, open_csv, read_rows
+from prospector.engine.import_pool import default_workers, prepared_chunks
+from prospector.engine.import_prep import (
+    Flag,
+    ImportRules,
+    PreparedChunk,
+    ScoredAccount,
+    judge,
+    score_account,
+)
 from prospector.errors import ContactImportError
 from prospector.store import contacts as store
 from prospector.store.db import transaction
 from prospector.store.events import record_event
 
-BATCH = 2000
+SMALL_FILE = 4_000_000  # bytes; below this, starting worker processes costs more than it saves
 
 
 @dataclass
@@ -56,32 +64,6 @@ class ImportReport:
         }
 
 
-@dataclass(frozen=True)
-class _Rules:
-    profile: icp.IcpProfile
-    account_flags: tuple[icp.RedFlag, ...]
-    person_flags: tuple[icp.RedFlag, ...]
-    hygiene: HygieneRules
-    default_timezone: str
-
-    @classmethod
-    def from_config(cls, config: Config) -> _Rules:
-        account_flags, person_flags = split_flags(config.red_flags)
-        rules = config.import_
-        return cls(
-            profile=config.icp,
-            account_flags=account_flags,
-            person_flags=person_flags,
-            hygiene=HygieneRules(
-                min_seniority=rules.min_seniority,
-                exclude_unknown_seniority=rules.exclude_unknown_seniority,
-                exclude_role_addresses=rules.exclude_role_addresses,
-                exclude_free_mail=rules.exclude_free_mail,
-            ),
-            default_timezone=config.workspace.timezone,
-        )
-
-
 def import_contacts(
     engine: Engine,
     config: Config,
@@ -92,33 +74,35 @@ def import_contacts(
     source: str = "",
     rejects_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import `path` in one transaction: all valid rows land, or (on a failure) none do.
 
     Args:
         progress: called with the number of bytes read so far, for a progress bar.
         rejects_path: where rejected rows go (default: `<file>.rejects.csv`).
+        workers: processes preparing rows; None picks by file size (0: this process only).
 
     Re-importing the same file changes nothing: rows merge into what is stored.
     """
-    rules = _Rules.from_config(config)
+    rules = ImportRules.from_config(config)
     rejects_path = rejects_path or path.with_name(path.stem + ".rejects.csv")
+    if workers is None:
+        workers = default_workers() if path.stat().st_size > SMALL_FILE else 0
     report = ImportReport(rejects_path=None)
     with open_csv(path) as handle:
         layout = detect_layout(handle.readline(), mapping or {})
         handle.seek(0)
         with _RejectWriter(rejects_path, layout) as rejects, transaction(engine) as session:
             stamp = store.Stamp(at=now, source=source or path.name)
-            batcher = _Batcher(session, rules, report, stamp)
-            for number, cells in _rows(handle, layout, progress):
-                report.rows += 1
-                parsed = _parse(cells, layout, rules)
-                if isinstance(parsed, Rejection):
-                    report.rejected += 1
-                    rejects.write(number, cells, parsed)
-                else:
-                    batcher.add(parsed)
-            batcher.flush()
+            writer = _ChunkWriter(session, rules, report, stamp)
+            rows = _rows(handle, layout, progress)
+            for chunk in prepared_chunks(rows, layout, rules, workers=workers):
+                report.rows += chunk.rows
+                report.rejected += len(chunk.rejections)
+                for number, cells, rejection in chunk.rejections:
+                    rejects.write(number, cells, rejection)
+                writer.write(chunk)
             record_event(session, "contacts.imported", at=now, data=report.as_dict())
         report.rejects_path = rejects_path if report.rejected else None
     return report
@@ -141,72 +125,50 @@ def _rows(
         raise ContactImportError(f"row {number + 1}: {exc} (nothing was imported)") from exc
 
 
-def _parse(cells: list[str], layout: Layout, rules: _Rules) -> Parsed | Rejection:
-    if len(cells) > len(layout.headers):
-        return Rejection("(row)", f"{len(cells)} cells but the header has {len(layout.headers)}")
-    values = {f: cells[i] for i, f in layout.field_of.items() if i < len(cells)}
-    parsed = parse_row(values, layout.columns, default_timezone=rules.default_timezone)
-    if isinstance(parsed, Parsed) and layout.extra:
-        extra = tuple((h, cells[i]) for i, h in layout.extra.items() if i < len(cells) and cells[i])
-        if extra:
-            parsed = Parsed(parsed.account, parsed.contact._replace(extra=extra))
-    return parsed
-
-
-class _Batcher:
-    """Collects parsed rows and writes them a batch at a time, merging with what is stored."""
+class _ChunkWriter:
+    """Merges each prepared chunk with what is stored and writes the difference."""
 
     def __init__(
-        self, session: Session, rules: _Rules, report: ImportReport, stamp: store.Stamp
+        self, session: Session, rules: ImportRules, report: ImportReport, stamp: store.Stamp
     ) -> None:
         self.session, self.rules, self.report, self.stamp = session, rules, report, stamp
-        self.accounts: dict[str, AccountRecord] = {}
-        self.contacts: dict[str, ContactRecord] = {}
         self.seen: set[str] = set()
         self.writer = store.Writer(session)
 
-    def add(self, parsed: Parsed) -> None:
-        email = parsed.contact.email
-        if email in self.seen:
-            self.report.duplicates_in_file += 1
-        self.seen.add(email)
-        key = parsed.account.key
-        self.accounts[key] = merge(self.accounts.get(key), parsed.account)
-        self.contacts[email] = merge(self.contacts.get(email), parsed.contact)
-        if len(self.contacts) >= BATCH:
-            self.flush()
+    def write(self, chunk: PreparedChunk) -> None:
+        kept = len(chunk.contacts)
+        fresh = chunk.contacts.keys() - self.seen
+        self.report.duplicates_in_file += chunk.rows - len(chunk.rejections) - len(fresh)
+        self.seen.update(fresh)
+        if kept:
+            accounts = self._write_accounts(chunk.accounts)
+            self._write_contacts(chunk.contacts, chunk, accounts)
 
-    def flush(self) -> None:
-        if not self.contacts:
-            return
-        accounts = self._write_accounts()
-        self._write_contacts(accounts)
-        self.accounts.clear()
-        self.contacts.clear()
-
-    def _write_accounts(self) -> dict[str, store.StoredAccount]:
-        """Merge, score and write the batch's accounts; returns every account it touched."""
-        stored = store.accounts_by_key(self.session, list(self.accounts))
+    def _write_accounts(self, batch: dict[str, ScoredAccount]) -> dict[str, store.StoredAccount]:
+        """Write the chunk's accounts; returns every account it touched, with its id."""
+        stored = store.accounts_by_key(self.session, list(batch))
         new_rows, changed_rows = [], []
         result: dict[str, store.StoredAccount] = {}
-        for key, incoming in self.accounts.items():
+        for key, scored in batch.items():
             old = stored.get(key)
-            merged = merge(old.record if old else None, incoming)
-            if old is not None and merged is old.record:
-                result[key] = old
-                continue
-            facts = account_facts(merged)
-            fit = icp.score(self.rules.profile, facts)
-            flag = icp.first_red_flag(self.rules.account_flags, facts)
+            if old is not None:
+                merged = merge(old.record, scored.record)
+                if merged is old.record:
+                    result[key] = old
+                    continue
+                scored = score_account(merged, self.rules)
             values = store.account_values(
-                merged, score=fit.score, reasons=fit.reasons, flag=flag, stamp=self.stamp
+                scored.record,
+                score=scored.score,
+                reasons=scored.reasons,
+                flag=scored.flag,
+                stamp=self.stamp,
             )
             if old is None:
                 new_rows.append(values)
-                result[key] = store.StoredAccount(0, merged, flag)
             else:
                 changed_rows.append((old.id, *values))
-                result[key] = store.StoredAccount(old.id, merged, flag)
+            result[key] = store.StoredAccount(old.id if old else 0, scored.record, scored.flag)
         ids = self.writer.insert_accounts(new_rows)
         self.report.accounts_created += len(ids)
         self.writer.update(store.ACCOUNT, store.ACCOUNT_COLUMNS, changed_rows)
@@ -214,18 +176,28 @@ class _Batcher:
             result[key] = store.StoredAccount(id_, result[key].record, result[key].red_flag)
         return result
 
-    def _write_contacts(self, accounts: dict[str, store.StoredAccount]) -> None:
-        stored = store.contacts_by_email(self.session, list(self.contacts))
+    def _write_contacts(
+        self,
+        batch: dict[str, tuple[ContactRecord, Flag]],
+        chunk: PreparedChunk,
+        accounts: dict[str, store.StoredAccount],
+    ) -> None:
+        stored = store.contacts_by_email(self.session, list(batch))
         new_rows, changed_rows = [], []
-        for email, incoming in self.contacts.items():
+        for email, (incoming, judged) in batch.items():
             old = stored.get(email)
-            merged = merge(old.record if old else None, incoming)
-            if not merged.timezone:
-                merged = merged._replace(timezone=self.rules.default_timezone)
-            account = accounts[merged.account_key]
-            excluded = exclusion(
-                merged, account.red_flag, self.rules.person_flags, self.rules.hygiene
-            )
+            account = accounts[incoming.account_key]
+            if old is None:
+                merged = incoming  # only a new contact gets the default zone
+                if not merged.timezone:
+                    merged = merged._replace(timezone=self.rules.default_timezone)
+                excluded = judged  # the worker's verdict, unless the stored account differs
+                if account.red_flag != chunk.accounts[incoming.account_key].flag:
+                    excluded = judge(merged, account.red_flag, self.rules)
+            else:
+                merged = merge(old.record, incoming)
+                account = accounts[merged.account_key]
+                excluded = judge(merged, account.red_flag, self.rules)
             if excluded:
                 self.report.excluded[excluded[0]] += 1
             if old is not None and merged is old.record and excluded == old.excluded:

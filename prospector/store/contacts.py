@@ -13,7 +13,6 @@ from sqlmodel import Session, SQLModel
 
 import prospector.store.tables  # noqa: F401  (registers the tables)
 from prospector.domain.records import AccountRecord, ContactRecord
-from prospector.domain.seniority import Seniority
 from prospector.store.bulk import BulkInsert
 
 ACCOUNT: Table = SQLModel.metadata.tables["account"]
@@ -163,7 +162,7 @@ def contact_values(
         record.first_name,
         record.last_name,
         record.title,
-        record.seniority.value,
+        record.seniority,
         record.timezone,
         record.country,
         record.region,
@@ -246,7 +245,7 @@ def _contact_record(row: Any) -> ContactRecord:
         first_name=row["first_name"],
         last_name=row["last_name"],
         title=row["title"],
-        seniority=Seniority(row["seniority"]),
+        seniority=row["seniority"],
         timezone=row["timezone"],
         country=row["country"],
         region=row["region"],

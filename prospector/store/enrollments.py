@@ -50,7 +50,9 @@ def active_by_mailbox(session: Session, mailboxes: Iterable[str]) -> Counter[str
 
 
 def insert_enrollments(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """The new ids, in the order of `rows` (a batched RETURNING is unordered otherwise)."""
     if not rows:
         return []
-    result = session.execute(insert(ENROLLMENT).returning(ENROLLMENT.c.id), rows)
+    statement = insert(ENROLLMENT).returning(ENROLLMENT.c.id, sort_by_parameter_order=True)
+    result = session.execute(statement, rows)
     return list(result.scalars())

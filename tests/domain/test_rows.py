@@ -74,7 +74,7 @@ def test_a_good_row_becomes_account_and_contact() -> None:
     )
     assert isinstance(parsed, Parsed)
     assert parsed.contact.email == "jane.doe@acme.com"
-    assert parsed.contact.seniority is Seniority.VP
+    assert parsed.contact.seniority == Seniority.VP.value
     assert parsed.contact.timezone == "America/Los_Angeles"
     assert parsed.account.key == "acme.com"
     assert parsed.account.employees == 51

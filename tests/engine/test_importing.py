@@ -109,6 +109,7 @@ def test_a_later_list_fills_in_without_erasing(sqlite_engine: Engine, tmp_path: 
     assert (report.created, report.updated) == (0, 1)
     jane = contact(sqlite_engine, "jane@acme.com")
     assert jane.first_name == "Jane" and jane.title == "Chief Revenue Officer"
+    assert jane.timezone == "America/Los_Angeles"  # a row without a zone keeps the known one
     assert jane.seniority == "c_level"
 
 

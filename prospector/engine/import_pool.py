@@ -1,0 +1,69 @@
+"""Spread the CPU half of an import over worker processes, keeping chunks in file order.
+
+Parsing and validating a row costs more than writing it, and SQLite has one writer: so
+workers prepare chunks while the main process writes. At most a few chunks are in
+flight, so memory stays flat however large the file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from prospector.engine.csv_source import Layout
+from prospector.engine.import_prep import ImportRules, PreparedChunk, Row, prepare
+
+CHUNK = 2000
+IN_FLIGHT_PER_WORKER = 3
+_state: tuple[Layout, ImportRules] | None = None
+
+
+def default_workers() -> int:
+    """One worker per core beyond the writer's own, at least one."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def prepared_chunks(
+    rows: Iterable[Row], layout: Layout, rules: ImportRules, *, workers: int
+) -> Iterator[PreparedChunk]:
+    """Prepared chunks in file order; `workers=0` prepares them in this process."""
+    chunks = _chunked(rows)
+    if workers <= 0:
+        for chunk in chunks:
+            yield prepare(chunk, layout, rules)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init, initargs=(layout, rules)
+    ) as pool:
+        pending: deque[Future[PreparedChunk]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_prepare, chunk))
+            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _chunked(rows: Iterable[Row]) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _init(layout: Layout, rules: ImportRules) -> None:
+    global _state
+    _state = (layout, rules)
+
+
+def _prepare(chunk: list[Row]) -> PreparedChunk:
+    assert _state is not None, "worker used before its initializer ran"
+    return prepare(chunk, *_state)
