@@ -62,7 +62,7 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
     rng = random.Random(seed)
     header = (
         "email,first_name,last_name,title,company,website,industry,employees,revenue,"
-        "country,region,tags\n"
+        "country,region,business_model,tags\n"
     )
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(header)
@@ -74,7 +74,8 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
             out.write(
                 f"{email},First{i},Last{i},{rng.choice(TITLES)},Company {account},{domain},"
                 f"{INDUSTRIES[account % len(INDUSTRIES)]},{(account % 50) * 100 + 10},"
-                f"{(account % 40) * 1_000_000},{country},{region},{'vip' if i % 17 == 0 else ''}\n"
+                f"{(account % 40) * 1_000_000},{country},{region},"
+                f"{'b2b' if account % 4 else 'b2c'},{'vip' if i % 17 == 0 else ''}\n"
             )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from prospector.domain.icp import Range
 from prospector.domain.seniority import Seniority
@@ -33,6 +33,12 @@ class Segment(BaseModel):
     last_interaction_after: date | None = None
     tags: tuple[str, ...] = ()  # the contact or its account carries at least one
     include_excluded: bool = False  # members excluded by a red flag are left out by default
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_as_imported(cls, tags: tuple[str, ...]) -> tuple[str, ...]:
+        """Imported tags are lower-case kebab words; a segment naming "Key Account" means them."""
+        return tuple("-".join(t.lower().split()) for t in tags)
 
 
 def matches(segment: Segment, facts: Mapping[str, Any]) -> bool:

@@ -60,6 +60,13 @@ def detect_layout(header_line: str, mapping: Mapping[str, str]) -> Layout:
         raise ContactImportError(
             f"--map names unknown field(s) {', '.join(unknown)}; fields are: {', '.join(FIELDS)}"
         )
+    present = {h.strip().lower() for h in headers}
+    missing = [k for k in wanted if k not in present]
+    if missing:
+        raise ContactImportError(
+            f"--map names column(s) not in the header: {', '.join(missing)}; "
+            f"the header has {', '.join(repr(h) for h in headers)}"
+        )
     field_of: dict[int, str] = {}
     extra: dict[int, str] = {}
     for index, header in enumerate(headers):
@@ -79,8 +86,9 @@ def detect_layout(header_line: str, mapping: Mapping[str, str]) -> Layout:
 
 def read_rows(handle: IO[str], layout: Layout) -> Iterator[tuple[int, list[str]]]:
     """(row number as a spreadsheet shows it, header = 1; cells) for every data row."""
-    reader = csv.reader(handle, delimiter=layout.delimiter)
+    # strict: an unclosed quote is an error, not a field that swallows the rest of the file.
+    reader = csv.reader(handle, delimiter=layout.delimiter, strict=True)
     next(reader, None)
     for number, cells in enumerate(reader, start=2):
-        if any(c.strip() for c in cells):
+        if any(cells) and any(c.strip() for c in cells):
             yield number, cells

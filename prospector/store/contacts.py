@@ -44,6 +44,14 @@ class StoredContact:
     excluded: tuple[str, str] | None
 
 
+def is_empty(session: Session) -> bool:
+    """No account and no contact stored yet (a first import)."""
+    for table in (ACCOUNT, CONTACT):
+        if session.execute(select(table.c.id).limit(1)).first() is not None:
+            return False
+    return True
+
+
 def accounts_by_key(session: Session, keys: Sequence[str]) -> dict[str, StoredAccount]:
     out: dict[str, StoredAccount] = {}
     for chunk in chunks(keys):

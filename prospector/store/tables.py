@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -71,7 +72,12 @@ class Suppression(SQLModel, table=True):
 
 
 class Enrollment(SQLModel, table=True):
-    """One contact walking one sequence; `next_due_at` (UTC) is when its step is due."""
+    """One contact walking one sequence; `next_due_at` (UTC) is when its step is due.
+
+    A contact walks a sequence at most once, even when two `enroll` runs race.
+    """
+
+    __table_args__ = (UniqueConstraint("contact_id", "sequence"),)
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", index=True)

@@ -114,3 +114,11 @@ def test_split_tags_is_idempotent_and_unique(parts: list[str]) -> None:
     assert split_tags(",".join(tags)) == tags
     assert len(set(tags)) == len(tags)
     assert all(t == t.lower() and " " not in t and t for t in tags)
+
+
+def test_segment_tags_mean_imported_tags() -> None:
+    from prospector.domain.segments import Segment, matches
+
+    segment = Segment(tags=("Key Account",))
+    assert segment.tags == ("key-account",)
+    assert matches(segment, {"tags": split_tags("key account")})

@@ -157,3 +157,37 @@ def test_import_is_audited(sqlite_engine: Engine, tmp_path: Path) -> None:
     with Session(sqlite_engine) as session:
         kinds = session.exec(select(Event.kind)).all()
     assert kinds == ["contacts.imported"]
+
+
+def test_an_unclosed_quote_imports_nothing(sqlite_engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text(
+        'email,title\na@acme.com,CEO\nb@acme.com,"VP\nc@acme.com,CTO\n', encoding="utf-8"
+    )
+    with pytest.raises(ContactImportError, match="nothing was imported"):
+        import_contacts(sqlite_engine, CONFIG, path, now=NOW)
+    with Session(sqlite_engine) as session:
+        assert session.execute(select(func.count()).select_from(Contact)).scalar_one() == 0
+
+
+def test_map_naming_a_missing_column_is_refused(sqlite_engine: Engine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", ROWS)
+    with pytest.raises(ContactImportError, match="not in the header: emial"):
+        import_contacts(sqlite_engine, CONFIG, path, now=NOW, mapping={"Emial": "email"})
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_worker_processes_give_the_same_result(
+    sqlite_engine: Engine, tmp_path: Path, workers: int
+) -> None:
+    """The pool path and the in-process path are one behaviour (chunks cross process lines)."""
+    rows = [
+        f"p{i}@c{i // 3}.com;P{i};L;VP Sales;C{i // 3};;saas;200;10M;US;NY" for i in range(4500)
+    ]
+    rows += ["p1@c0.com;;;;;;;;;;", "bad-address;;;;;;;;;;"]
+    report = import_contacts(
+        sqlite_engine, CONFIG, write_csv(tmp_path / "w.csv", rows), now=NOW, workers=workers
+    )
+    assert (report.rows, report.created, report.rejected) == (4502, 4500, 1)
+    assert (report.duplicates_in_file, report.accounts_created) == (1, 1500)
+    assert contact(sqlite_engine, "p1@c0.com").timezone == "America/New_York"
