@@ -4,21 +4,38 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 class Account(SQLModel, table=True):
-    """A company, keyed by its normalised domain (or "name:<company>" without one)."""
+    """A company, keyed by its normalised domain (or "name:<company>" without one).
+
+    The segment index covers every account column a segment tests, so counting a
+    segment never reads the (wide) account rows themselves.
+    """
+
+    __table_args__ = (
+        Index(
+            "ix_account_segment",
+            "industry",
+            "country",
+            "business_model",
+            "employees",
+            "revenue",
+            "icp_score",
+            "tags",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=255)
     name: str = ""
     domain: str = Field(default="", index=True)
-    industry: str = Field(default="", index=True)
+    industry: str = ""
     employees: int | None = None
     revenue: int | None = None
-    country: str = Field(default="", index=True)
+    country: str = ""
     region: str = ""
     business_model: str = ""
     potential_users: int | None = None
@@ -33,10 +50,20 @@ class Account(SQLModel, table=True):
 
 
 class Contact(SQLModel, table=True):
-    """A person at an account; the lower-cased address is their identity."""
+    """A person at an account; the lower-cased address is their identity.
+
+    The segment index lets a segment count join from matching accounts to their
+    contacts and test them without reading contact rows.
+    """
+
+    __table_args__ = (
+        Index(
+            "ix_contact_segment", "account_id", "excluded_by", "seniority", "last_interaction_at"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
     email: str = Field(unique=True, max_length=320)
     first_name: str = ""
     last_name: str = ""

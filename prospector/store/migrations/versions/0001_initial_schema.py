@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 23:47:28.902866
+Create Date: 2026-11-24 23:54:18.539941
 """
 
 from __future__ import annotations
@@ -44,11 +44,10 @@ def upgrade() -> None:
     sa.UniqueConstraint('key')
     )
     with op.batch_alter_table('account', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_account_country'), ['country'], unique=False)
         batch_op.create_index(batch_op.f('ix_account_domain'), ['domain'], unique=False)
         batch_op.create_index(batch_op.f('ix_account_icp_score'), ['icp_score'], unique=False)
-        batch_op.create_index(batch_op.f('ix_account_industry'), ['industry'], unique=False)
         batch_op.create_index(batch_op.f('ix_account_red_flag'), ['red_flag'], unique=False)
+        batch_op.create_index('ix_account_segment', ['industry', 'country', 'business_model', 'employees', 'revenue', 'icp_score', 'tags'], unique=False)
 
     op.create_table('event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -106,7 +105,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('email')
     )
     with op.batch_alter_table('contact', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_contact_account_id'), ['account_id'], unique=False)
+        batch_op.create_index('ix_contact_segment', ['account_id', 'excluded_by', 'seniority', 'last_interaction_at'], unique=False)
 
     op.create_table('enrollment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -181,7 +180,7 @@ def downgrade() -> None:
 
     op.drop_table('enrollment')
     with op.batch_alter_table('contact', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_contact_account_id'))
+        batch_op.drop_index('ix_contact_segment')
 
     op.drop_table('contact')
     op.drop_table('suppression')
@@ -192,11 +191,10 @@ def downgrade() -> None:
 
     op.drop_table('event')
     with op.batch_alter_table('account', schema=None) as batch_op:
+        batch_op.drop_index('ix_account_segment')
         batch_op.drop_index(batch_op.f('ix_account_red_flag'))
-        batch_op.drop_index(batch_op.f('ix_account_industry'))
         batch_op.drop_index(batch_op.f('ix_account_icp_score'))
         batch_op.drop_index(batch_op.f('ix_account_domain'))
-        batch_op.drop_index(batch_op.f('ix_account_country'))
 
     op.drop_table('account')
     # ### end Alembic commands ###
