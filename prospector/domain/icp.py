@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -129,10 +130,18 @@ def _norm(value: object) -> str:
 
 
 def _matches_any(value: object, options: tuple[str, ...]) -> bool:
-    wanted = {o.lower() for o in options}
+    wanted = _lowered(options)
     if isinstance(value, tuple | list):
         return any(str(v).lower() in wanted for v in value)
+    if isinstance(value, str):
+        return value.strip().lower() in wanted
     return _norm(value) in wanted
+
+
+@lru_cache(maxsize=256)
+def _lowered(options: tuple[str, ...]) -> frozenset[str]:
+    """A rule's list, lower-cased once: every imported account is checked against it."""
+    return frozenset(o.lower() for o in options)
 
 
 def _show(value: object) -> str:
@@ -184,7 +193,7 @@ def _in_list(value: object, wanted: tuple[str, ...]) -> tuple[bool, str]:
         return True, "any accepted"
     if not value:
         return False, "unknown"
-    hit = str(value).lower() in {v.lower() for v in wanted}
+    hit = str(value).lower() in _lowered(wanted)
     return hit, f"{value} {'matches' if hit else 'is outside'} the profile"
 
 

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple
 
 from prospector.domain.addresses import InvalidAddress, normalise_domain, normalise_email
 from prospector.domain.geo import UnknownTimezone, country_code, timezone_for
@@ -32,6 +34,54 @@ FIELDS = (
     "tags",
     "last_interaction",
     "phone",
+)
+
+
+class RowValues(NamedTuple):
+    """One row's raw cells by field, in FIELDS order ("" where the file has no such column)."""
+
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    full_name: str = ""
+    title: str = ""
+    company: str = ""
+    website: str = ""
+    industry: str = ""
+    employees: str = ""
+    revenue: str = ""
+    country: str = ""
+    region: str = ""
+    timezone: str = ""
+    business_model: str = ""
+    potential_users: str = ""
+    tags: str = ""
+    last_interaction: str = ""
+    phone: str = ""
+
+    @classmethod
+    def of(cls, values: Mapping[str, str]) -> RowValues:
+        return cls(**{k: v for k, v in values.items() if k in FIELDS})
+
+
+assert RowValues._fields == FIELDS
+# The cells that describe the company, in the order _company unpacks them.
+_ACCOUNT_PICK = itemgetter(
+    *(
+        FIELDS.index(f)
+        for f in (
+            "company",
+            "website",
+            "industry",
+            "employees",
+            "revenue",
+            "country",
+            "region",
+            "business_model",
+            "potential_users",
+            "tags",
+        )
+    )
 )
 
 # Header spellings seen in CRM and data-vendor exports, normalised (lower case, "_" for gaps).
@@ -91,8 +141,7 @@ class Rejection:
     reason: str
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     account: AccountRecord
     contact: ContactRecord
 
@@ -105,36 +154,24 @@ def header_field(header: str) -> str | None:
     return ALIASES.get(key)
 
 
-_ACCOUNT_FIELDS = (
-    "company",
-    "website",
-    "industry",
-    "employees",
-    "revenue",
-    "country",
-    "region",
-    "business_model",
-    "potential_users",
-    "tags",
-)
-
-
 def parse_row(
-    values: Mapping[str, str], columns: Mapping[str, str], *, default_timezone: str
+    values: RowValues | Mapping[str, str], columns: Mapping[str, str], *, default_timezone: str
 ) -> Parsed | Rejection:
     """Validate and normalise one row.
 
     Args:
-        values: field name -> raw cell text (only mapped fields).
+        values: the row's cells by field (a mapping is accepted for convenience).
         columns: field name -> the header as written in the file, for messages.
         default_timezone: zone used when the row names a country but no zone (and the
             country alone does not tell); with neither, no zone is stated.
     """
+    if not isinstance(values, RowValues):
+        values = RowValues.of(values)
     try:
-        address = normalise_email(values.get("email", ""))
+        address = normalise_email(values.email)
     except InvalidAddress as exc:
         return _rejected(columns, "email", f"invalid address: {exc}")
-    raw = tuple(values.get(name, "") for name in _ACCOUNT_FIELDS)
+    raw: tuple[str, ...] = _ACCOUNT_PICK(values)
     # The email's domain names the account only when the row gives no website; with no
     # company either (a free-mail address alone), the person is their own account.
     email_domain = "" if raw[1].strip() or address.is_free_mail else address.domain
@@ -142,14 +179,14 @@ def parse_row(
     company = _company(raw, f"person:{address.email}" if lone else email_domain)
     if not isinstance(company, AccountRecord):
         return _rejected(columns, *company)
-    place = _place(raw[5], raw[6], values.get("timezone", ""), default_timezone)
+    place = _place(values.country, values.region, values.timezone, default_timezone)
     if len(place) == 2:
         return _rejected(columns, *place)
-    last = values.get("last_interaction", "").strip()
+    last = values.last_interaction.strip()
     if last and not _is_date(last[:10]):
         return _rejected(columns, "last_interaction", f"not a date (YYYY-MM-DD): {last!r}")
     first, last_name = _names(values)
-    title = " ".join(values.get("title", "").split())
+    title = " ".join(values.title.split())
     contact = ContactRecord(
         address.email,
         company.key,
@@ -160,7 +197,7 @@ def parse_row(
         place[0],
         company.country,
         company.region,
-        values.get("phone", "").strip(),
+        values.phone.strip(),
         address.is_role,
         address.is_free_mail,
         company.tags,
@@ -253,10 +290,10 @@ def account_key(domain: str, company: str, email: str) -> str:
     return f"person:{email}"
 
 
-def _names(values: Mapping[str, str]) -> tuple[str, str]:
-    first = values.get("first_name", "").strip()
-    last = values.get("last_name", "").strip()
-    full = " ".join(values.get("full_name", "").split())
+def _names(values: RowValues) -> tuple[str, str]:
+    first = values.first_name.strip()
+    last = values.last_name.strip()
+    full = " ".join(values.full_name.split())
     if full and not (first or last):
         first, _, last = full.partition(" ")
     return first, last

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 from pathlib import Path
 from typing import IO
 
-from prospector.domain.rows import FIELDS, header_field
+from prospector.domain.rows import FIELDS, RowValues, header_field
 from prospector.errors import ContactImportError
 
 DELIMITERS = ",;\t"
@@ -23,6 +24,18 @@ class Layout:
     delimiter: str
     field_of: dict[int, str]  # column index -> field
     extra: dict[int, str]  # column index -> header kept in `extra`
+
+    @cached_property
+    def pick(self) -> Callable[[Sequence[str]], tuple[str, ...]]:
+        """Cells -> one value per field in FIELDS order; cells padded by one "" (see `values`)."""
+        index_of = {f: i for i, f in self.field_of.items()}
+        blank = len(self.headers)
+        return itemgetter(*(index_of.get(f, blank) for f in FIELDS))
+
+    def values(self, cells: list[str]) -> RowValues:
+        """The row's cells by field; a short row reads as empty cells."""
+        padded = cells + [""] * (len(self.headers) + 1 - len(cells))
+        return RowValues._make(self.pick(padded))
 
     @cached_property
     def columns(self) -> dict[str, str]:
@@ -90,5 +103,5 @@ def read_rows(handle: IO[str], layout: Layout) -> Iterator[tuple[int, list[str]]
     reader = csv.reader(handle, delimiter=layout.delimiter, strict=True)
     next(reader, None)
     for number, cells in enumerate(reader, start=2):
-        if any(cells) and any(c.strip() for c in cells):
+        if any(cells):
             yield number, cells

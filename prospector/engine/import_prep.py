@@ -135,8 +135,7 @@ def parse_cells(cells: list[str], layout: Layout, default_timezone: str) -> Pars
     """One row's cells -> records; columns the layout does not map are kept as extra data."""
     if len(cells) > len(layout.headers):
         return Rejection("(row)", f"{len(cells)} cells but the header has {len(layout.headers)}")
-    values = {f: cells[i] for i, f in layout.field_of.items() if i < len(cells)}
-    parsed = parse_row(values, layout.columns, default_timezone=default_timezone)
+    parsed = parse_row(layout.values(cells), layout.columns, default_timezone=default_timezone)
     if isinstance(parsed, Parsed) and layout.extra:
         extra = tuple((h, cells[i]) for i, h in layout.extra.items() if i < len(cells) and cells[i])
         if extra:

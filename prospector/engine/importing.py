@@ -136,7 +136,7 @@ class _ChunkWriter:
         self.seen_accounts: set[str] = set()
         # Into an empty database only what this import wrote can be stored: look up those.
         self.empty_at_start = store.is_empty(session)
-        self.writer = store.Writer(session)
+        self.writer = store.Writer(session, stamp)
 
     def write(self, chunk: PreparedChunk) -> None:
         emails = self._to_look_up(chunk.contacts.keys(), self.seen)
@@ -172,7 +172,6 @@ class _ChunkWriter:
                 score=scored.score,
                 reasons=scored.reasons,
                 flag=scored.flag,
-                stamp=self.stamp,
             )
             if old is None:
                 new_rows.append(values)
@@ -214,9 +213,7 @@ class _ChunkWriter:
             if old is not None and merged is old.record and excluded == old.excluded:
                 self.report.unchanged += 1
                 continue
-            values = store.contact_values(
-                merged, account_id=account.id, excluded=excluded, stamp=self.stamp
-            )
+            values = store.contact_values(merged, account_id=account.id, excluded=excluded)
             if old is None:
                 new_rows.append(values)
             else:

@@ -8,7 +8,7 @@ with the same instant), so the stored format is exactly what the ORM would write
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Table
@@ -17,9 +17,22 @@ _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 class BulkInsert:
-    """Insert many tuples of `columns` into `table` on `connection`."""
+    """Insert many tuples of `columns` into `table`, each followed by the same `constants`.
 
-    def __init__(self, connection: Connection, table: Table, columns: Sequence[str]) -> None:
+    Constants (an import's timestamp and source, a new row's state) are converted once
+    and appended to every row, instead of travelling through each row's tuple.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        table: Table,
+        columns: Sequence[str],
+        constants: Mapping[str, Any] | None = None,
+    ) -> None:
+        constants = dict(constants or {})
+        self.tail = tuple(_converted(table, connection, name, v) for name, v in constants.items())
+        columns = (*columns, *constants)
         placeholder = _PLACEHOLDER.get(connection.dialect.paramstyle)
         if placeholder is None:
             raise ValueError(
@@ -31,7 +44,7 @@ class BulkInsert:
         self.sql = f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES ({marks})"
         self.connection = connection
         self.converters: list[tuple[int, Callable[[Any], Any]]] = []
-        for index, name in enumerate(columns):
+        for index, name in enumerate(columns[: len(columns) - len(constants)]):
             column_type = table.c[name].type
             processor = column_type._cached_bind_processor(connection.dialect)
             if processor is not None and isinstance(_impl(column_type), DateTime):
@@ -40,15 +53,21 @@ class BulkInsert:
     def run(self, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        if self.converters:
-            rows = [self._convert(row) for row in rows]
-        self.connection.exec_driver_sql(self.sql, list(rows))
+        tail = self.tail
+        self.connection.exec_driver_sql(self.sql, [self._convert(row) + tail for row in rows])
 
     def _convert(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        if all(row[index] is None for index, _ in self.converters):
+            return row
         values = list(row)
         for index, convert in self.converters:
             values[index] = convert(values[index])
         return tuple(values)
+
+
+def _converted(table: Table, connection: Connection, name: str, value: Any) -> Any:
+    processor = table.c[name].type._cached_bind_processor(connection.dialect)
+    return value if processor is None else processor(value)
 
 
 def _impl(column_type: Any) -> Any:

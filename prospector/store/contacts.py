@@ -92,9 +92,6 @@ ACCOUNT_COLUMNS = (
     "icp_reasons",
     "red_flag",
     "red_flag_reason",
-    "created_at",
-    "updated_at",
-    "source",
 )
 
 CONTACT_COLUMNS = (
@@ -115,9 +112,6 @@ CONTACT_COLUMNS = (
     "excluded_reason",
     "last_interaction_at",
     "extra",
-    "created_at",
-    "updated_at",
-    "source",
 )
 
 
@@ -135,7 +129,6 @@ def account_values(
     score: int,
     reasons: Sequence[str],
     flag: tuple[str, str] | None,
-    stamp: Stamp,
 ) -> tuple[Any, ...]:
     """One row in ACCOUNT_COLUMNS order."""
     return (
@@ -154,14 +147,11 @@ def account_values(
         "\n".join(reasons),
         flag[0] if flag else None,
         flag[1] if flag else None,
-        stamp.at,
-        stamp.at,
-        stamp.source,
     )
 
 
 def contact_values(
-    record: ContactRecord, *, account_id: int, excluded: tuple[str, str] | None, stamp: Stamp
+    record: ContactRecord, *, account_id: int, excluded: tuple[str, str] | None
 ) -> tuple[Any, ...]:
     """One row in CONTACT_COLUMNS order."""
     return (
@@ -182,23 +172,20 @@ def contact_values(
         excluded[1] if excluded else None,
         _as_datetime(record.last_interaction_at),
         json.dumps(dict(record.extra), ensure_ascii=False) if record.extra else "",
-        stamp.at,
-        stamp.at,
-        stamp.source,
     )
 
 
 class Writer:
     """Bulk writes of one import: inserts compiled once, updates by id (they are rare)."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, session: Session, stamp: Stamp) -> None:
+        self.session, self.stamp = session, stamp
         connection = session.connection()
-        self.accounts = BulkInsert(connection, ACCOUNT, ACCOUNT_COLUMNS)
+        stamped = {"created_at": stamp.at, "updated_at": stamp.at, "source": stamp.source}
+        self.accounts = BulkInsert(connection, ACCOUNT, ACCOUNT_COLUMNS, stamped)
         # A new contact starts as a prospect; updates never touch stage or do-not-contact.
-        self.contacts = BulkInsert(
-            connection, CONTACT, (*CONTACT_COLUMNS, "stage", "do_not_contact")
-        )
+        new_contact = {**stamped, "stage": "prospect", "do_not_contact": False}
+        self.contacts = BulkInsert(connection, CONTACT, CONTACT_COLUMNS, new_contact)
 
     def insert_accounts(self, rows: list[tuple[Any, ...]]) -> dict[str, int]:
         """Insert account rows; returns key -> new id."""
@@ -213,20 +200,22 @@ class Writer:
         return found
 
     def insert_contacts(self, rows: list[tuple[Any, ...]]) -> None:
-        self.contacts.run([(*row, "prospect", False) for row in rows])
+        self.contacts.run(rows)
 
     def update(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        """UPDATE by id; each row is (id, *values in `columns` order), created_at kept."""
+        """UPDATE by id; each row is (id, *values in `columns` order), stamped updated_at."""
         if not rows:
             return
-        kept = [c for c in columns if c != "created_at"]
         stmt = (
             update(table)
             .where(table.c.id == bindparam("_id"))
-            .values({c: bindparam(c) for c in kept})
+            .values({c: bindparam(c) for c in (*columns, "updated_at")})
         )
-        params = [{"_id": row[0], **dict(zip(columns, row[1:], strict=True))} for row in rows]
-        self.session.connection().execute(stmt, [{k: p[k] for k in ["_id", *kept]} for p in params])
+        params = [
+            {"_id": row[0], "updated_at": self.stamp.at, **dict(zip(columns, row[1:], strict=True))}
+            for row in rows
+        ]
+        self.session.connection().execute(stmt, params)
 
 
 def _account_record(row: Any) -> AccountRecord:

@@ -31,7 +31,7 @@ class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=255)
     name: str = ""
-    domain: str = Field(default="", index=True)
+    domain: str = ""  # the key already indexes it (key == domain when there is one)
     industry: str = ""
     employees: int | None = None
     revenue: int | None = None
@@ -40,9 +40,9 @@ class Account(SQLModel, table=True):
     business_model: str = ""
     potential_users: int | None = None
     tags: str = ""
-    icp_score: int = Field(default=0, index=True)
+    icp_score: int = 0
     icp_reasons: str = ""  # one reason per line
-    red_flag: str | None = Field(default=None, index=True)  # rule id
+    red_flag: str | None = None  # rule id
     red_flag_reason: str | None = None
     source: str = ""
     created_at: datetime

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 23:54:18.539941
+Create Date: 2026-11-25 00:08:12.381642
 """
 
 from __future__ import annotations
@@ -44,9 +44,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('key')
     )
     with op.batch_alter_table('account', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_account_domain'), ['domain'], unique=False)
-        batch_op.create_index(batch_op.f('ix_account_icp_score'), ['icp_score'], unique=False)
-        batch_op.create_index(batch_op.f('ix_account_red_flag'), ['red_flag'], unique=False)
         batch_op.create_index('ix_account_segment', ['industry', 'country', 'business_model', 'employees', 'revenue', 'icp_score', 'tags'], unique=False)
 
     op.create_table('event',
@@ -192,9 +189,6 @@ def downgrade() -> None:
     op.drop_table('event')
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.drop_index('ix_account_segment')
-        batch_op.drop_index(batch_op.f('ix_account_red_flag'))
-        batch_op.drop_index(batch_op.f('ix_account_icp_score'))
-        batch_op.drop_index(batch_op.f('ix_account_domain'))
 
     op.drop_table('account')
     # ### end Alembic commands ###
