@@ -210,7 +210,7 @@ def _rejected(columns: Mapping[str, str], field: str, reason: str) -> Rejection:
     return Rejection(columns.get(field, field), reason)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)  # ~20 MB: lists mostly keep a company's rows together
 def _company(raw: tuple[str, ...], fallback: str) -> AccountRecord | tuple[str, str]:
     """The account half of a row, cached: a list repeats its company on every contact.
 
