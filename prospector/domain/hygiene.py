@@ -85,16 +85,17 @@ def exclusion(
     """
     if account_flag is not None:
         return account_flag
-    facts = {
-        "email": contact.email,
-        "email_domain": contact.email.rpartition("@")[2],
-        "title": contact.title,
-        "seniority": contact.seniority,
-        "tags": contact.tags,
-    }
-    flagged = first_red_flag(person_flags, facts)
-    if flagged is not None:
-        return flagged
+    if person_flags:
+        facts = {
+            "email": contact.email,
+            "email_domain": contact.email.rpartition("@")[2],
+            "title": contact.title,
+            "seniority": contact.seniority,
+            "tags": contact.tags,
+        }
+        flagged = first_red_flag(person_flags, facts)
+        if flagged is not None:
+            return flagged
     return _hygiene(contact, rules)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from prospector.domain.calendar import add_business_days
 from prospector.domain.segments import Segment
 from prospector.domain.sequences import TEMPLATE_SUFFIX, Sequence
 from prospector.engine import catalog
+from prospector.engine.batching import chunked
 from prospector.errors import NotFoundError, Problem, SequenceError
 from prospector.store import enrollments as store
 from prospector.store import segments
@@ -105,7 +105,7 @@ def enroll(
         load = store.active_by_mailbox(session, mailboxes)
         wide = segment.model_copy(update={"include_excluded": True})
         rows: list[dict[str, Any]] = []
-        for chunk in _chunked(segments.members_for_enrollment(session, wide), 1000):
+        for chunk in chunked(segments.members_for_enrollment(session, wide), 1000):
             blocked = store.suppressed(session, [c["email"] for c in chunk])
             for contact in chunk:
                 reason = _skip_reason(contact, already, blocked, per_account, per_account_limit)
@@ -135,17 +135,6 @@ def enroll(
                 data={"sequence": sequence_name, "segment": name, "mailbox": row["mailbox"]},
             )
     return report
-
-
-def _chunked(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _skip_reason(

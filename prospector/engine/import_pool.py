@@ -13,10 +13,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
+from prospector.engine.batching import chunked
 from prospector.engine.csv_source import Layout
 from prospector.engine.import_prep import ImportRules, PreparedChunk, Row, prepare
 
-CHUNK = 2000
+CHUNK = 1000
 IN_FLIGHT_PER_WORKER = 3
 _state: tuple[Layout, ImportRules] | None = None
 
@@ -34,7 +35,7 @@ def prepared_chunks(
     rows: Iterable[Row], layout: Layout, rules: ImportRules, *, workers: int
 ) -> Iterator[PreparedChunk]:
     """Prepared chunks in file order; `workers=0` prepares them in this process."""
-    chunks = _chunked(rows)
+    chunks = chunked(rows, CHUNK)
     if workers <= 0:
         for chunk in chunks:
             yield prepare(chunk, layout, rules)
@@ -50,17 +51,6 @@ def prepared_chunks(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
-
-
-def _chunked(rows: Iterable[Row]) -> Iterator[list[Row]]:
-    chunk: list[Row] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _init(layout: Layout, rules: ImportRules) -> None:

@@ -57,8 +57,11 @@ class BulkInsert:
         self.connection.exec_driver_sql(self.sql, [self._convert(row) + tail for row in rows])
 
     def _convert(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
-        if all(row[index] is None for index, _ in self.converters):
-            return row
+        for index, _ in self.converters:
+            if row[index] is not None:
+                break
+        else:
+            return row  # nothing to convert, the common case (no dates in the row)
         values = list(row)
         for index, convert in self.converters:
             values[index] = convert(values[index])

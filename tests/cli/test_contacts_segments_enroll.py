@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
 
 from prospector.cli import app
+from tests.cli.conftest import cli, run, runner
 
-runner = CliRunner()
 COMMANDS = ("init", "validate", "import", "segments", "segment", "enroll", "preview", "status")
 SAMPLE_EXCLUDED = {
     "below-min-seniority": 2,
@@ -39,21 +38,6 @@ SAAS_LEADERS = [
     "claire.dubois@atelier-numerique-sas.fr",
     "javier.romero@datosclaros-saas.es",
 ]
-
-
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args), catch_exceptions=False)
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    result = run("init", str(tmp_path / "ws"))
-    assert result.exit_code == 0, result.output
-    return tmp_path / "ws"
-
-
-def cli(ws: Path, *args: str) -> Result:
-    return run("--config", str(ws / "config.toml"), *args)
 
 
 def cli_json(ws: Path, *args: str) -> Any:

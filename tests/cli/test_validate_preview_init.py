@@ -13,34 +13,16 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
-from typer.testing import CliRunner, Result
 
-from prospector.cli import app
 from prospector.config import load_settings
 from prospector.engine.preview import preview
 from prospector.errors import NotFoundError, SequenceError
 from prospector.store import tables
 from prospector.store.db import make_engine, upgrade
+from tests.cli.conftest import cli, run
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
-runner = CliRunner()
-
-
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args), catch_exceptions=False)
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    """A fresh workspace made by `prospector init`, as a user would start."""
-    result = run("init", str(tmp_path / "ws"))
-    assert result.exit_code == 0, result.output
-    return tmp_path / "ws"
-
-
-def cli(ws: Path, *args: str) -> Result:
-    return run("--config", str(ws / "config.toml"), *args)
 
 
 # --- init ------------------------------------------------------------------------------
