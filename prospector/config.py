@@ -64,8 +64,8 @@ class Mailbox(_Model):
     name: str
     title: str = ""
     daily_cap: int = Field(default=50, ge=1, le=1000)
-    smtp: Server = Server()
-    imap: Server = Server()
+    smtp: Server = Server()  # submission: STARTTLS on 587 is the common default
+    imap: Server = Server(security="tls")  # IMAP: implicit TLS on 993 is the common default
 
 
 class ImportRules(_Model):
