@@ -22,14 +22,18 @@ class HygieneRules:
 
 R = TypeVar("R", AccountRecord, ContactRecord)
 _EMPTY: tuple[object, ...] = ("", None, ())
+# Row facts that never replace what is known: a guessed zone, whether a website was given.
+_KEPT = frozenset({"zone_guess", "account_stated"})
 
 
 def merge(old: R | None, new: R) -> R:
     """Later non-empty values win; an empty cell never erases what we already know.
 
     Tags accumulate, so a second list can add a label without repeating the first ones;
-    extra columns merge by header. Returns `old` itself when nothing changes, so callers
-    can tell "unchanged" by identity.
+    extra columns merge by header. A contact moves to another account only when the new
+    row names a website; an account inferred from the email or company name never moves
+    it. Returns `old` itself when nothing changes, so callers can tell "unchanged" by
+    identity.
     """
     if old is None:
         return new
@@ -39,6 +43,8 @@ def merge(old: R | None, new: R) -> R:
     before: Any
     value: Any
     for name, before, value in zip(new._fields, old, new, strict=True):
+        if name in _KEPT or (name == "account_key" and not getattr(new, "account_stated", True)):
+            continue
         if name in ("tags", "extra"):
             value = _union(before, value, by_key=name == "extra")
         elif value in _EMPTY or (name == "seniority" and value == Seniority.UNKNOWN.value):

@@ -45,3 +45,8 @@ class ContactRecord(NamedTuple):
     tags: tuple[str, ...] = ()
     last_interaction_at: str = ""  # ISO date as given
     extra: tuple[tuple[str, str], ...] = ()  # unmapped columns, (header, value)
+    # Facts about the row, not stored: a zone guessed from the country alone (used only for
+    # a new contact), and whether the row named the company's website (only then may it
+    # move a known contact to another account).
+    zone_guess: str = ""
+    account_stated: bool = False

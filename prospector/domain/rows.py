@@ -180,8 +180,8 @@ def parse_row(
     if not isinstance(company, AccountRecord):
         return _rejected(columns, *company)
     place = _place(values.country, values.region, values.timezone, default_timezone)
-    if len(place) == 2:
-        return _rejected(columns, *place)
+    if isinstance(place, Rejection):
+        return _rejected(columns, place.column, place.reason)
     last = values.last_interaction.strip()
     if last and not _is_date(last[:10]):
         return _rejected(columns, "last_interaction", f"not a date (YYYY-MM-DD): {last!r}")
@@ -194,7 +194,7 @@ def parse_row(
         last_name,
         title,
         seniority_from_title(title).value,
-        place[0],
+        place.zone,
         company.country,
         company.region,
         values.phone.strip(),
@@ -202,6 +202,9 @@ def parse_row(
         address.is_free_mail,
         company.tags,
         last[:10],
+        (),
+        place.guess,
+        bool(raw[1].strip()),
     )
     return Parsed(company, contact)
 
@@ -252,25 +255,34 @@ def _company(raw: tuple[str, ...], fallback: str) -> AccountRecord | tuple[str, 
     )
 
 
-@lru_cache(maxsize=4096)
-def _place(country: str, region: str, zone: str, default: str) -> tuple[str] | tuple[str, str]:
-    """(zone,) for the contact, or (field, reason); "" when the row states no zone.
+class Place(NamedTuple):
+    """A stated zone (explicit, or told by the region), or a guess from the country alone."""
 
-    With neither a zone nor a country the importer fills in the default only for a new
-    contact, so a later row that says nothing never overwrites a known zone.
+    zone: str
+    guess: str
+
+
+@lru_cache(maxsize=4096)
+def _place(country: str, region: str, zone: str, default: str) -> Place | Rejection:
+    """Where the contact is, in time: a stated zone wins over a guess.
+
+    A guess (the country's principal zone) is applied only to a new contact, so a row
+    saying just "US" never moves someone known to be in California to New York.
     """
     code = country_code(country) if country.strip() else None
     explicit = zone.strip() or None
     if not (explicit or code):
-        return ("",)
+        return Place("", "")
     try:
-        return (
-            timezone_for(
-                explicit=explicit, country=code, region=region.strip() or None, default=default
-            ),
+        found = timezone_for(
+            explicit=explicit, country=code, region=region.strip() or None, default=default
         )
+        if explicit:
+            return Place(found, "")
+        guess = timezone_for(explicit=None, country=code, region=None, default=default)
     except UnknownTimezone as exc:
-        return "timezone", f"unknown time zone: {exc}"
+        return Rejection("timezone", f"unknown time zone: {exc}")
+    return Place(found, "") if found != guess else Place("", guess)
 
 
 def _is_date(text: str) -> bool:

@@ -38,6 +38,9 @@ class Segment(BaseModel):
     @classmethod
     def _tags_as_imported(cls, tags: tuple[str, ...]) -> tuple[str, ...]:
         """Imported tags are lower-case kebab words; a segment naming "Key Account" means them."""
+        for tag in tags:
+            if any(sep in tag for sep in ",;|"):
+                raise ValueError(f"tag {tag!r}: give one tag per list item (no , ; or |)")
         return tuple("-".join(t.lower().split()) for t in tags)
 
 

@@ -80,10 +80,15 @@ def detect_layout(header_line: str, mapping: Mapping[str, str]) -> Layout:
             f"--map names column(s) not in the header: {', '.join(missing)}; "
             f"the header has {', '.join(repr(h) for h in headers)}"
         )
-    field_of: dict[int, str] = {}
+    # The user's --map wins; other headers are matched by name where the field is free.
+    field_of = {
+        i: wanted[h.strip().lower()] for i, h in enumerate(headers) if h.strip().lower() in wanted
+    }
     extra: dict[int, str] = {}
     for index, header in enumerate(headers):
-        field = wanted.get(header.strip().lower()) or header_field(header)
+        if index in field_of:
+            continue
+        field = header_field(header)
         if field and field not in field_of.values():
             field_of[index] = field
         elif header.strip():

@@ -32,10 +32,10 @@ def default_workers() -> int:
 
 
 def prepared_chunks(
-    rows: Iterable[Row], layout: Layout, rules: ImportRules, *, workers: int
+    rows: Iterable[Row], layout: Layout, rules: ImportRules, *, workers: int, size: int = CHUNK
 ) -> Iterator[PreparedChunk]:
-    """Prepared chunks in file order; `workers=0` prepares them in this process."""
-    chunks = chunked(rows, CHUNK)
+    """Prepared chunks of `size` rows in file order; `workers=0` prepares them here."""
+    chunks = chunked(rows, size)
     if workers <= 0:
         for chunk in chunks:
             yield prepare(chunk, layout, rules)

@@ -19,12 +19,11 @@ from prospector.domain.hygiene import merge
 from prospector.domain.records import ContactRecord
 from prospector.domain.rows import Rejection
 from prospector.engine.csv_source import Layout, detect_layout, open_csv, read_rows
-from prospector.engine.import_pool import default_workers, prepared_chunks
+from prospector.engine.import_pool import CHUNK, default_workers, prepared_chunks
 from prospector.engine.import_prep import (
     Flag,
     ImportRules,
     PreparedChunk,
-    ScoredAccount,
     judge,
     score_account,
 )
@@ -47,6 +46,7 @@ class ImportReport:
     duplicates_in_file: int = 0
     rejected: int = 0
     accounts_created: int = 0
+    rejudged: int = 0  # stored contacts whose exclusion followed their account's new red flag
     excluded: Counter[str] = field(default_factory=Counter)
     rejects_path: Path | None = None
 
@@ -59,6 +59,7 @@ class ImportReport:
             "duplicates_in_file": self.duplicates_in_file,
             "rejected": self.rejected,
             "accounts_created": self.accounts_created,
+            "rejudged": self.rejudged,
             "excluded": dict(self.excluded),
             "rejects_path": str(self.rejects_path) if self.rejects_path else None,
         }
@@ -75,6 +76,7 @@ def import_contacts(
     rejects_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    chunk_size: int = CHUNK,
 ) -> ImportReport:
     """Import `path` in one transaction: all valid rows land, or (on a failure) none do.
 
@@ -82,6 +84,7 @@ def import_contacts(
         progress: called with the number of bytes read so far, for a progress bar.
         rejects_path: where rejected rows go (default: `<file>.rejects.csv`).
         workers: processes preparing rows; None picks by file size (0: this process only).
+        chunk_size: rows prepared and written together.
 
     Re-importing the same file changes nothing: rows merge into what is stored.
     """
@@ -97,7 +100,7 @@ def import_contacts(
             stamp = store.Stamp(at=now, source=source or path.name)
             writer = _ChunkWriter(session, rules, report, stamp)
             rows = _rows(handle, layout, progress)
-            for chunk in prepared_chunks(rows, layout, rules, workers=workers):
+            for chunk in prepared_chunks(rows, layout, rules, workers=workers, size=chunk_size):
                 report.rows += chunk.rows
                 report.rejected += len(chunk.rejections)
                 for number, cells, rejection in chunk.rejections:
@@ -139,95 +142,129 @@ class _ChunkWriter:
         self.writer = store.Writer(session, stamp)
 
     def write(self, chunk: PreparedChunk) -> None:
-        emails = self._to_look_up(chunk.contacts, self.seen)
-        keys = self._to_look_up(chunk.accounts, self.seen_accounts)
-        fresh = {hash(e) for e in chunk.contacts} - self.seen
-        self.report.duplicates_in_file += chunk.rows - len(chunk.rejections) - len(fresh)
-        self.seen |= fresh
-        self.seen_accounts.update(hash(k) for k in chunk.accounts)
-        if chunk.contacts:
-            accounts = self._write_accounts(chunk.accounts, keys)
-            self._write_contacts(chunk.contacts, chunk, accounts, emails)
+        """Merge a chunk with what is stored, write the difference, and count each row once.
+
+        An address already written earlier in this import counts as a duplicate row, not
+        again as created, updated or unchanged.
+        """
+        repeats = {e for e in chunk.contacts if hash(e) in self.seen}
+        accepted = chunk.rows - len(chunk.rejections)
+        self.report.duplicates_in_file += accepted - (len(chunk.contacts) - len(repeats))
+        stored = store.contacts_by_email(self.session, self._to_look_up(chunk.contacts, self.seen))
+        self.seen.update(hash(e) for e in chunk.contacts)
+        if not chunk.contacts:
+            return
+        merged = {
+            email: self._merged(stored.get(email), incoming)
+            for email, (incoming, _) in chunk.contacts.items()
+        }
+        reflagged: dict[int, Flag] = {}
+        accounts = self._write_accounts(chunk, {m.account_key for m in merged.values()}, reflagged)
+        self._write_contacts(chunk, stored, merged, accounts, repeats)
+        if reflagged:
+            self._rejudge(reflagged, skip=chunk.contacts.keys())
 
     def _to_look_up(self, found: Iterable[str], seen: set[int]) -> list[str]:
         """What may already be stored: everything, or on a first import what we wrote.
 
         `seen` holds hashes, not addresses, to keep a million-row import small; a
-        collision only costs a needless look-up (or, once in ~10^10, one miscounted
-        duplicate), never a wrong write.
+        collision only costs a needless look-up, never a wrong write.
         """
         return [k for k in found if hash(k) in seen] if self.empty_at_start else list(found)
 
+    def _merged(self, old: store.StoredContact | None, incoming: ContactRecord) -> ContactRecord:
+        if old is not None:
+            return merge(old.record, incoming)
+        if incoming.timezone:
+            return incoming
+        # Only a new contact takes a guessed zone, or the config's default.
+        return incoming._replace(timezone=incoming.zone_guess or self.rules.default_timezone)
+
     def _write_accounts(
-        self, batch: dict[str, ScoredAccount], look_up: list[str]
+        self, chunk: PreparedChunk, needed: set[str], reflagged: dict[int, Flag]
     ) -> dict[str, store.StoredAccount]:
-        """Write the chunk's accounts; returns every account it touched, with its id."""
-        stored = store.accounts_by_key(self.session, look_up)
+        """Write the accounts the chunk's contacts end up at; returns them with their ids.
+
+        Stored accounts are scored again (the ICP or red flags may have changed since), and
+        those whose red flag changed are noted in `reflagged` (id -> new flag).
+        """
+        in_chunk = [k for k in needed if k in chunk.accounts]
+        kept = [k for k in needed if k not in chunk.accounts]  # stored contacts' own accounts
+        stored = store.accounts_by_key(
+            self.session, self._to_look_up(in_chunk, self.seen_accounts) + kept
+        )
+        self.seen_accounts.update(hash(k) for k in in_chunk)
         new_rows, changed_rows = [], []
-        result: dict[str, store.StoredAccount] = {}
-        for key, scored in batch.items():
-            old = stored.get(key)
+        result = {key: stored[key] for key in kept}
+        for key in in_chunk:
+            old, scored = stored.get(key), chunk.accounts[key]
             if old is not None:
-                merged = merge(old.record, scored.record)
-                if merged is old.record:
+                scored = score_account(merge(old.record, scored.record), self.rules)
+                if old.same_as(scored.record, scored.score, scored.reasons, scored.flag):
                     result[key] = old
                     continue
-                scored = score_account(merged, self.rules)
+                if scored.flag != old.red_flag:
+                    reflagged[old.id] = scored.flag
             values = store.account_values(
-                scored.record,
-                score=scored.score,
-                reasons=scored.reasons,
-                flag=scored.flag,
+                scored.record, score=scored.score, reasons=scored.reasons, flag=scored.flag
             )
             if old is None:
                 new_rows.append(values)
             else:
                 changed_rows.append((old.id, *values))
-            result[key] = store.StoredAccount(old.id if old else 0, scored.record, scored.flag)
+            result[key] = store.StoredAccount.of(old.id if old else 0, scored)
         ids = self.writer.insert_accounts(new_rows)
         self.report.accounts_created += len(ids)
         self.writer.update(store.ACCOUNT, store.ACCOUNT_COLUMNS, changed_rows)
         for key, id_ in ids.items():
-            result[key] = store.StoredAccount(id_, result[key].record, result[key].red_flag)
+            result[key] = result[key]._replace(id=id_)
         return result
 
     def _write_contacts(
         self,
-        batch: dict[str, tuple[ContactRecord, Flag]],
         chunk: PreparedChunk,
+        stored: dict[str, store.StoredContact],
+        merged: dict[str, ContactRecord],
         accounts: dict[str, store.StoredAccount],
-        look_up: list[str],
+        repeats: set[str],
     ) -> None:
-        stored = store.contacts_by_email(self.session, look_up)
         new_rows, changed_rows = [], []
-        for email, (incoming, judged) in batch.items():
-            old = stored.get(email)
-            account = accounts[incoming.account_key]
-            if old is None:
-                merged = incoming  # only a new contact gets the default zone
-                if not merged.timezone:
-                    merged = merged._replace(timezone=self.rules.default_timezone)
-                excluded = judged  # the worker's verdict, unless the stored account differs
-                if account.red_flag != chunk.accounts[incoming.account_key].flag:
-                    excluded = judge(merged, account.red_flag, self.rules)
-            else:
-                merged = merge(old.record, incoming)
-                account = accounts[merged.account_key]
-                excluded = judge(merged, account.red_flag, self.rules)
-            if excluded:
-                self.report.excluded[excluded[0]] += 1
-            if old is not None and merged is old.record and excluded == old.excluded:
-                self.report.unchanged += 1
+        report = self.report
+        for email, (_, judged) in chunk.contacts.items():
+            old, record = stored.get(email), merged[email]
+            account = accounts[record.account_key]
+            prepared = chunk.accounts.get(record.account_key)
+            excluded = judged  # the worker's verdict holds unless the account differs
+            if old is not None or prepared is None or account.red_flag != prepared.flag:
+                excluded = judge(record, account.red_flag, self.rules)
+            counted = email not in repeats
+            if excluded and counted:
+                report.excluded[excluded[0]] += 1
+            if old is not None and record is old.record and excluded == old.excluded:
+                report.unchanged += counted
                 continue
-            values = store.contact_values(merged, account_id=account.id, excluded=excluded)
+            values = store.contact_values(record, account_id=account.id, excluded=excluded)
             if old is None:
                 new_rows.append(values)
+                report.created += counted
             else:
                 changed_rows.append((old.id, *values))
+                report.updated += counted
         self.writer.insert_contacts(new_rows)
         self.writer.update(store.CONTACT, store.CONTACT_COLUMNS, changed_rows)
-        self.report.created += len(new_rows)
-        self.report.updated += len(changed_rows)
+
+    def _rejudge(self, reflagged: dict[int, Flag], skip: Iterable[str]) -> None:
+        """An account's red flag changed: its other stored contacts follow it at once."""
+        done = set(skip)
+        changes = []
+        for account_id, contact in store.contacts_of_accounts(self.session, list(reflagged)):
+            if contact.record.email in done:
+                continue
+            excluded = judge(contact.record, reflagged[account_id], self.rules)
+            if excluded != contact.excluded:
+                changes.append((contact.id, excluded))
+        self.writer.set_exclusions(changes)
+        self.report.rejudged += len(changes)
 
 
 class _RejectWriter:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlmodel import Session, SQLModel
@@ -30,11 +30,33 @@ def tags_tuple(text: str) -> tuple[str, ...]:
     return tuple(t for t in text.split(",") if t)
 
 
-@dataclass(frozen=True)
-class StoredAccount:
+class StoredAccount(NamedTuple):
+    """An account as stored, with the score and flag it was given."""
+
     id: int
     record: AccountRecord
     red_flag: tuple[str, str] | None
+    score: int = 0
+    reasons: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, id_: int, scored: Any) -> StoredAccount:
+        """From an engine ScoredAccount (record, score, reasons, flag)."""
+        return cls(id_, scored.record, scored.flag, scored.score, tuple(scored.reasons))
+
+    def same_as(
+        self,
+        record: AccountRecord,
+        score: int,
+        reasons: Sequence[str],
+        flag: tuple[str, str] | None,
+    ) -> bool:
+        return (record, score, tuple(reasons), flag) == (
+            self.record,
+            self.score,
+            self.reasons,
+            self.red_flag,
+        )
 
 
 @dataclass(frozen=True)
@@ -58,22 +80,41 @@ def accounts_by_key(session: Session, keys: Sequence[str]) -> dict[str, StoredAc
         rows = session.execute(select(ACCOUNT).where(ACCOUNT.c.key.in_(chunk))).mappings()
         for row in rows:
             flag = (row["red_flag"], row["red_flag_reason"] or "") if row["red_flag"] else None
-            out[row["key"]] = StoredAccount(row["id"], _account_record(row), flag)
+            reasons = tuple(row["icp_reasons"].split("\n")) if row["icp_reasons"] else ()
+            record = _account_record(row)
+            out[row["key"]] = StoredAccount(row["id"], record, flag, row["icp_score"], reasons)
     return out
+
+
+def contacts_of_accounts(
+    session: Session, account_ids: Sequence[int]
+) -> list[tuple[int, StoredContact]]:
+    """(account id, contact) for every contact stored at these accounts."""
+    found = []
+    for start in range(0, len(account_ids), _CHUNK):
+        ids = account_ids[start : start + _CHUNK]
+        for row in session.execute(_WITH_KEY.where(CONTACT.c.account_id.in_(ids))).mappings():
+            found.append((row["account_id"], _stored_contact(row)))
+    return found
 
 
 def contacts_by_email(session: Session, emails: Sequence[str]) -> dict[str, StoredContact]:
     out: dict[str, StoredContact] = {}
-    query = select(CONTACT, ACCOUNT.c.key.label("account_key")).join(
-        ACCOUNT, ACCOUNT.c.id == CONTACT.c.account_id
-    )
     for chunk in chunks(emails):
-        for row in session.execute(query.where(CONTACT.c.email.in_(chunk))).mappings():
-            excluded = (
-                (row["excluded_by"], row["excluded_reason"] or "") if row["excluded_by"] else None
-            )
-            out[row["email"]] = StoredContact(row["id"], _contact_record(row), excluded)
+        for row in session.execute(_WITH_KEY.where(CONTACT.c.email.in_(chunk))).mappings():
+            out[row["email"]] = _stored_contact(row)
     return out
+
+
+_WITH_KEY = select(CONTACT, ACCOUNT.c.key.label("account_key")).join(
+    ACCOUNT, ACCOUNT.c.id == CONTACT.c.account_id
+)
+
+
+def _stored_contact(row: Any) -> StoredContact:
+    flag = row["excluded_by"]
+    excluded = (flag, row["excluded_reason"] or "") if flag else None
+    return StoredContact(row["id"], _contact_record(row), excluded)
 
 
 ACCOUNT_COLUMNS = (
@@ -201,6 +242,14 @@ class Writer:
 
     def insert_contacts(self, rows: list[tuple[Any, ...]]) -> None:
         self.contacts.run(rows)
+
+    def set_exclusions(self, changes: list[tuple[int, tuple[str, str] | None]]) -> None:
+        """New verdicts for contacts by id: (id, (rule id, reason) or None)."""
+        rows = [
+            (id_, excluded[0] if excluded else None, excluded[1] if excluded else None)
+            for id_, excluded in changes
+        ]
+        self.update(CONTACT, ("excluded_by", "excluded_reason"), rows)
 
     def update(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """UPDATE by id; each row is (id, *values in `columns` order), stamped updated_at."""

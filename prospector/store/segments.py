@@ -53,7 +53,10 @@ def where(segment: Segment) -> ColumnElement[bool]:
         clauses.append(
             or_(
                 *(
-                    or_(CONTACT.c.tags.contains(f",{t},"), ACCOUNT.c.tags.contains(f",{t},"))
+                    or_(
+                        CONTACT.c.tags.contains(f",{t},", autoescape=True),
+                        ACCOUNT.c.tags.contains(f",{t},", autoescape=True),
+                    )
                     for t in segment.tags
                 )
             )

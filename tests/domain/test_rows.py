@@ -105,7 +105,10 @@ def test_no_zone_is_stated_when_nothing_tells() -> None:
     parsed = parse(email="a@acme.com")
     assert isinstance(parsed, Parsed) and parsed.contact.timezone == ""
     german = parse(email="a@acme.com", country="DE")
-    assert isinstance(german, Parsed) and german.contact.timezone == "Europe/Berlin"
+    assert isinstance(german, Parsed)
+    assert (german.contact.timezone, german.contact.zone_guess) == ("", "Europe/Berlin")
+    texan = parse(email="a@acme.com", country="US", region="TX")
+    assert isinstance(texan, Parsed) and texan.contact.timezone == "America/Chicago"
 
 
 @given(st.lists(st.text(alphabet="abc XY-", min_size=0, max_size=6), max_size=6))

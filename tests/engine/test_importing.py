@@ -191,3 +191,10 @@ def test_worker_processes_give_the_same_result(
     assert (report.rows, report.created, report.rejected) == (4502, 4500, 1)
     assert (report.duplicates_in_file, report.accounts_created) == (1, 1500)
     assert contact(sqlite_engine, "p1@c0.com").timezone == "America/New_York"
+
+
+def test_map_wins_over_a_header_matched_by_name(sqlite_engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "two.csv"
+    path.write_text("Email,Work Email\nold@home.com,new@acme.com\n", encoding="utf-8")
+    import_contacts(sqlite_engine, CONFIG, path, now=NOW, mapping={"Work Email": "email"})
+    assert contact(sqlite_engine, "new@acme.com").extra == '{"Email": "old@home.com"}'

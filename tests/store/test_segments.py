@@ -133,3 +133,19 @@ def test_members_come_best_fit_first(sqlite_engine: Engine) -> None:
         scores = [r["icp_score"] for r in segments.members(session, Segment(), limit=50)]
     assert scores == sorted(scores, reverse=True)
     assert len(scores) == 50
+
+
+def test_tags_with_like_wildcards_match_only_themselves(sqlite_engine: Engine) -> None:
+    facts = populate(sqlite_engine)
+    with Session(sqlite_engine) as session:
+        for tag in ("v_p", "%", "vi_"):
+            segment = Segment(tags=(tag,))
+            assert segments.count(session, segment) == sum(matches(segment, f) for f in facts) == 0
+
+
+def test_a_tag_list_in_one_string_is_refused() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="one tag per list item"):
+        Segment(tags=("vip,partner",))
