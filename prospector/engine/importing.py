@@ -285,9 +285,11 @@ class _RejectWriter:
             self.writer.writerow(["row", "column", "reason", *self.layout.headers])
         self.writer.writerow([number, rejection.column, rejection.reason, *cells])
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *_: object) -> None:
         if self.handle is not None:
             self.handle.close()
+            if exc_type is not None:  # nothing was imported: a partial list would mislead
+                self.path.unlink(missing_ok=True)
 
 
 def report_json(report: ImportReport) -> str:

@@ -162,12 +162,13 @@ def test_import_is_audited(sqlite_engine: Engine, tmp_path: Path) -> None:
 def test_an_unclosed_quote_imports_nothing(sqlite_engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "q.csv"
     path.write_text(
-        'email,title\na@acme.com,CEO\nb@acme.com,"VP\nc@acme.com,CTO\n', encoding="utf-8"
+        'email,title\nnot-an-address,CEO\nb@acme.com,"VP\nc@acme.com,CTO\n', encoding="utf-8"
     )
     with pytest.raises(ContactImportError, match="nothing was imported"):
-        import_contacts(sqlite_engine, CONFIG, path, now=NOW)
+        import_contacts(sqlite_engine, CONFIG, path, now=NOW, chunk_size=1)
     with Session(sqlite_engine) as session:
         assert session.execute(select(func.count()).select_from(Contact)).scalar_one() == 0
+    assert not (tmp_path / "q.rejects.csv").exists()  # no half list of rejects either
 
 
 def test_map_naming_a_missing_column_is_refused(sqlite_engine: Engine, tmp_path: Path) -> None:
