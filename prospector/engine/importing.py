@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -290,7 +289,3 @@ class _RejectWriter:
             self.handle.close()
             if exc_type is not None:  # nothing was imported: a partial list would mislead
                 self.path.unlink(missing_ok=True)
-
-
-def report_json(report: ImportReport) -> str:
-    return json.dumps(report.as_dict(), indent=2)
