@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import NamedTuple
@@ -183,7 +183,7 @@ def parse_row(
     if isinstance(place, Rejection):
         return _rejected(columns, place.column, place.reason)
     last = values.last_interaction.strip()
-    if last and not _is_date(last[:10]):
+    if last and not _is_date(last):
         return _rejected(columns, "last_interaction", f"not a date (YYYY-MM-DD): {last!r}")
     first, last_name = _names(values)
     title = " ".join(values.title.split())
@@ -286,8 +286,13 @@ def _place(country: str, region: str, zone: str, default: str) -> Place | Reject
 
 
 def _is_date(text: str) -> bool:
+    """A date, or a date and time as CRMs export them ("2026-03-01", "2026-03-01T09:30:00Z")."""
+    if len(text) > 10 and text[10] not in "T ":
+        return False
     try:
-        date.fromisoformat(text)
+        date.fromisoformat(text[:10])
+        if len(text) > 10:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return False
     return True

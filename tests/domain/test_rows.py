@@ -125,3 +125,21 @@ def test_segment_tags_mean_imported_tags() -> None:
     segment = Segment(tags=("Key Account",))
     assert segment.tags == ("key-account",)
     assert matches(segment, {"tags": split_tags("key account")})
+
+
+@pytest.mark.parametrize(
+    ("raw", "ok"),
+    [
+        ("2026-03-01", True),
+        ("2026-03-01T09:30:00Z", True),
+        ("2026-03-01 09:30", True),
+        ("2026-03-01xyz", False),
+        ("01/03/2026", False),
+        ("2026-02-30", False),
+    ],
+)
+def test_last_interaction_must_be_a_date(raw: str, ok: bool) -> None:
+    parsed = parse(email="a@acme.com", last_interaction=raw)
+    assert isinstance(parsed, Parsed) is ok
+    if ok:
+        assert isinstance(parsed, Parsed) and parsed.contact.last_interaction_at == raw[:10]
