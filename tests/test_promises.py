@@ -24,7 +24,7 @@ from prospector.cli import app
 from prospector.cli.output import EXIT_ERROR, EXIT_INVALID, EXIT_NOT_FOUND
 from prospector.config import Config, load_settings
 from prospector.domain.rows import FIELDS
-from prospector.engine.catalog import validate_workspace
+from prospector.engine.validation import validate_workspace
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")

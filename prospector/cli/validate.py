@@ -7,7 +7,7 @@ import typer
 from prospector.cli.output import EXIT_INVALID, console
 from prospector.cli.workspace import config_path
 from prospector.config import load_settings
-from prospector.engine.catalog import Validation, check_workspace
+from prospector.engine.validation import Validation, check_workspace
 
 
 def register(app: typer.Typer) -> None:

@@ -16,6 +16,7 @@ from prospector.domain.segments import Segment
 from prospector.domain.sequences import TEMPLATE_SUFFIX, Sequence
 from prospector.engine import catalog
 from prospector.engine.batching import chunked
+from prospector.engine.validation import validate_workspace
 from prospector.errors import NotFoundError, Problem, SequenceError
 from prospector.store import enrollments as store
 from prospector.store import segments
@@ -48,7 +49,7 @@ def find_sequence(settings: Settings, name: str) -> Sequence:
     sequence = catalog.find_sequence(settings, name)  # NotFoundError naming the known ones
     errors = [
         problem
-        for problem in catalog.validate_workspace(settings)
+        for problem in validate_workspace(settings)
         if problem.severity == "error" and _concerns(problem, settings, sequence)
     ]
     if errors:

@@ -11,13 +11,12 @@ import pytest
 from prospector.config import Mailbox, Sender, Settings, load_settings
 from prospector.domain.sequences import Sequence, Step
 from prospector.engine.catalog import (
-    check_workspace,
     load_sequences,
     message_context,
     render_step,
     sample_context,
-    validate_workspace,
 )
+from prospector.engine.validation import check_workspace, validate_workspace
 from prospector.errors import Problem, SequenceError
 from prospector.mail.render import environment
 from prospector.store import tables
