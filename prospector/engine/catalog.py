@@ -1,4 +1,4 @@
-"""The workspace's sequences and templates: load them, render their steps, check them all.
+"""The workspace's sequences and templates: load them and render their steps.
 
 `prospector validate`, `prospector preview` and the dispatcher share these functions, so
 a message that validates is rendered the same way when it is sent.
