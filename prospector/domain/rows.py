@@ -15,30 +15,10 @@ from prospector.domain.geo import UnknownTimezone, country_code, timezone_for
 from prospector.domain.records import AccountRecord, ContactRecord
 from prospector.domain.seniority import seniority_from_title
 
-FIELDS = (
-    "email",
-    "first_name",
-    "last_name",
-    "full_name",
-    "title",
-    "company",
-    "website",
-    "industry",
-    "employees",
-    "revenue",
-    "country",
-    "region",
-    "timezone",
-    "business_model",
-    "potential_users",
-    "tags",
-    "last_interaction",
-    "phone",
-)
-
 
 class RowValues(NamedTuple):
-    """One row's raw cells by field, in FIELDS order ("" where the file has no such column)."""
+    """One row's raw cells by field ("" where the file has no such column); its field
+    names are FIELDS."""
 
     email: str = ""
     first_name: str = ""
@@ -64,7 +44,8 @@ class RowValues(NamedTuple):
         return cls(**{k: v for k, v in values.items() if k in FIELDS})
 
 
-assert RowValues._fields == FIELDS
+# The fields a CSV column can fill, in the order the README lists them.
+FIELDS: tuple[str, ...] = RowValues._fields
 # The cells that describe the company, in the order _company unpacks them.
 _ACCOUNT_PICK = itemgetter(
     *(

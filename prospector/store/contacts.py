@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlmodel import Session, SQLModel
@@ -18,6 +18,7 @@ from prospector.store.bulk import BulkInsert
 ACCOUNT: Table = SQLModel.metadata.tables["account"]
 CONTACT: Table = SQLModel.metadata.tables["contact"]
 _CHUNK = 500  # bound parameters per IN (...) stay far below every backend's limit
+T = TypeVar("T")
 
 
 def tags_text(tags: Iterable[str]) -> str:
@@ -91,8 +92,7 @@ def contacts_of_accounts(
 ) -> list[tuple[int, StoredContact]]:
     """(account id, contact) for every contact stored at these accounts."""
     found = []
-    for start in range(0, len(account_ids), _CHUNK):
-        ids = account_ids[start : start + _CHUNK]
+    for ids in chunks(account_ids):
         for row in session.execute(_WITH_KEY.where(CONTACT.c.account_id.in_(ids))).mappings():
             found.append((row["account_id"], _stored_contact(row)))
     return found
@@ -310,6 +310,7 @@ def _as_datetime(day: str) -> datetime | None:
     return datetime.fromisoformat(day[:10]).replace(tzinfo=UTC)
 
 
-def chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+def chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
+    """Slices of at most _CHUNK items, so an IN (...) list stays within every backend's limit."""
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
