@@ -6,11 +6,21 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from prospector.domain.caps import Caps
+from prospector.domain.geo import canonical_zone
 from prospector.domain.icp import IcpProfile, RedFlag
 from prospector.domain.segments import Segment
 from prospector.domain.seniority import Seniority
+from prospector.domain.windows import SendWindow
 from prospector.errors import ConfigError, Problem
 from prospector.tomlsource import TomlSource, dotted, load_toml
 
@@ -28,6 +38,11 @@ class Workspace(_Model):
     timezone: str = "America/New_York"
     sequences_dir: str = "sequences"
     templates_dir: str = "templates"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return canonical_zone(value)
 
 
 class Sender(_Model):
@@ -64,8 +79,14 @@ class Mailbox(_Model):
     name: str
     title: str = ""
     daily_cap: int = Field(default=50, ge=1, le=1000)
+    timezone: str = ""  # the mailbox's own day, for its cap; empty: workspace.timezone
     smtp: Server = Server()  # submission: STARTTLS on 587 is the common default
     imap: Server = Server(security="tls")  # IMAP: implicit TLS on 993 is the common default
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return canonical_zone(value) if value.strip() else ""
 
 
 class ImportRules(_Model):
@@ -83,6 +104,36 @@ class Enrolling(_Model):
     max_per_account: int = Field(default=3, ge=0)  # 0: no limit
 
 
+class Sending(_Model):
+    """How the daemon paces and limits sending (PRODUCT.md §3); every default is the method's."""
+
+    window: SendWindow = SendWindow()
+    account_daily_cap: int = Field(default=1, ge=1)
+    accounts_in_progress: int = Field(default=10, ge=1)
+    min_gap_seconds: float = Field(default=90, ge=0)
+    max_gap_seconds: float = Field(default=240, ge=0)
+    tick_seconds: float = Field(default=30, gt=0)
+    max_attempts: int = Field(default=6, ge=1)
+    mailbox_failures_to_pause: int = Field(default=3, ge=1)
+    smtp_timeout_seconds: float = Field(default=60, gt=0)
+
+    @model_validator(mode="after")
+    def _gap_in_order(self) -> Sending:
+        if self.min_gap_seconds > self.max_gap_seconds:
+            raise ValueError(
+                f"min_gap_seconds {self.min_gap_seconds} is above max_gap_seconds"
+                f" {self.max_gap_seconds}"
+            )
+        return self
+
+    def caps(self, mailbox: Mailbox) -> Caps:
+        return Caps(
+            mailbox_daily=mailbox.daily_cap,
+            account_daily=self.account_daily_cap,
+            accounts_in_progress=self.accounts_in_progress,
+        )
+
+
 class Config(_Model):
     """The whole file; `base_dir` anchors every relative path it names."""
 
@@ -91,6 +142,7 @@ class Config(_Model):
     mailboxes: tuple[Mailbox, ...] = ()
     import_: ImportRules = Field(default=ImportRules(), alias="import")
     enrolling: Enrolling = Enrolling()
+    sending: Sending = Sending()
     icp: IcpProfile = IcpProfile()
     red_flags: tuple[RedFlag, ...] = ()
     segments: dict[str, Segment] = {}

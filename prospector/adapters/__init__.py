@@ -1,1 +1,1 @@
-"""Adapters: the real SMTP and IMAP clients and the local sandbox servers behind the engine's ports."""
+"""Adapters: real SMTP and IMAP clients and the local sandbox servers behind the engine's ports."""

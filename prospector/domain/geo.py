@@ -350,6 +350,12 @@ def _timezone(explicit: str, country: str, region: str, default: str) -> str:
     return _valid_zone(default)
 
 
+def canonical_zone(raw: str) -> str:
+    """The IANA name for what a user typed ("berlin", "UTC+2", "europe/berlin"); UnknownTimezone
+    when there is none, so a typo is refused where it was written."""
+    return _valid_zone(raw)
+
+
 def _valid_zone(raw: str) -> str:
     zone = _zone_name(raw)
     if zone is None:

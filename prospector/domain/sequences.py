@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from prospector.domain.windows import SendWindow
+
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _TEMPLATE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 TEMPLATE_SUFFIX = ".txt"
@@ -45,6 +47,7 @@ class Sequence(_Model):
     segment: str | None = None
     mailboxes: tuple[str, ...] = ()
     referral: bool = False
+    window: SendWindow | None = None  # None: the config's [sending.window]
     steps: tuple[Step, ...]
 
     @field_validator("name")

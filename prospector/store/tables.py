@@ -104,7 +104,11 @@ class Enrollment(SQLModel, table=True):
     A contact walks a sequence at most once, even when two `enroll` runs race.
     """
 
-    __table_args__ = (UniqueConstraint("contact_id", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("contact_id", "sequence"),
+        Index("ix_enrollment_due", "state", "next_due_at"),
+        Index("ix_enrollment_progress", "state", "step", "sequence", "account_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", index=True)
@@ -121,7 +125,19 @@ class Enrollment(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
-    """One email in or out; the Message-ID is fixed before anything is sent."""
+    """One email in or out; the Message-ID is fixed before anything is sent.
+
+    An outbound row is written (state "sending", with its exact bytes in `raw`) and
+    committed before SMTP is called; one row per enrollment step, so a step is never
+    sent twice, and a retry resends the very same bytes.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "step", name="uq_message_enrollment_step"),
+        Index("ix_message_mailbox_created", "mailbox", "created_at"),
+        Index("ix_message_account_created", "account_id", "created_at"),
+        Index("ix_message_retry", "state", "next_attempt_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     direction: str = Field(index=True)  # out | in
@@ -129,15 +145,33 @@ class Message(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     enrollment_id: int | None = Field(default=None, foreign_key="enrollment.id", index=True)
     step: int | None = None
+    account_id: int | None = Field(default=None, foreign_key="account.id")
     mailbox: str = ""
+    to_address: str = ""
     state: str = Field(index=True)  # out: sending|sent|retry|failed|uncertain; in: received
     subject: str = ""
     in_reply_to: str = ""
     references: str = ""
     body: str = ""
+    raw: str = ""  # the exact wire message (ASCII: headers are encoded, the body 7bit or QP)
     error: str = ""
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
     created_at: datetime
     sent_at: datetime | None = None
+
+
+class MailboxState(SQLModel, table=True):
+    """Per sending mailbox: when it may send next (pacing), and whether it is paused."""
+
+    __tablename__ = "mailbox_state"
+
+    mailbox: str = Field(primary_key=True, max_length=64)
+    next_send_at: datetime | None = None
+    failures: int = 0  # consecutive failures that were the mailbox's, not a recipient's
+    paused_until: datetime | None = None
+    paused_reason: str = ""
+    updated_at: datetime
 
 
 class Event(SQLModel, table=True):
@@ -160,3 +194,4 @@ SUPPRESSION = SQLModel.metadata.tables["suppression"]
 ENROLLMENT = SQLModel.metadata.tables["enrollment"]
 MESSAGE = SQLModel.metadata.tables["message"]
 EVENT = SQLModel.metadata.tables["event"]
+MAILBOX_STATE = SQLModel.metadata.tables["mailbox_state"]

@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
-from typer.testing import CliRunner
 
-from prospector.cli import app
 from prospector.config import Settings, load_settings
 from prospector.engine.enrolling import enroll
 from prospector.engine.importing import import_contacts
 from prospector.errors import InvalidError, NotFoundError
 from prospector.store.tables import Contact, Enrollment, Event, Suppression
 from tests.conftest import NOW
+from tests.workspaces import make_workspace
 
 HEADER = (
     "email,first_name,last_name,title,company,website,industry,employees,revenue,"
@@ -63,22 +62,6 @@ id = "second"
 address = "sam@northwind-demo.com"
 name = "Sam Lee"
 """
-
-
-def make_workspace(
-    tmp_path: Path, *, extra: str = "", replace: dict[str, str] | None = None
-) -> Path:
-    """`prospector init`, then the config edited the way a user would."""
-    ws = tmp_path / "ws"
-    result = CliRunner().invoke(app, ["init", str(ws)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    config = ws / "config.toml"
-    text = config.read_text()
-    for old, new in (replace or {}).items():
-        assert old in text
-        text = text.replace(old, new)
-    config.write_text(text + extra)
-    return ws
 
 
 def load(engine: Engine, ws: Path) -> Settings:

@@ -106,3 +106,22 @@ def test_upgrade_keeps_data(sqlite_engine: Engine) -> None:
 def test_there_is_one_head(sqlite_engine: Engine) -> None:
     heads = ScriptDirectory.from_config(alembic_config(sqlite_engine)).get_heads()
     assert len(heads) == 1, f"migrations have several heads: {heads}"
+
+
+def test_0002_keeps_messages_sent_before_it(any_engine: Engine) -> None:
+    """Rows written under 0001 survive the outbox columns (NOT NULL, defaulted), both ways."""
+    command.downgrade(alembic_config(any_engine), "0001")
+    with any_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO message (direction, message_id, mailbox, state, subject,"
+                ' in_reply_to, "references", body, error, created_at)'
+                " VALUES ('out', '<a@b.c>', 'main', 'sent', 's', '', '', 'b', '',"
+                " '2026-11-24 15:00:00')"
+            )
+        )
+    command.upgrade(alembic_config(any_engine), "head")
+    with any_engine.connect() as conn:
+        row = conn.execute(text("SELECT message_id, raw, attempts, to_address FROM message")).one()
+    assert tuple(row) == ("<a@b.c>", "", 0, "")
+    assert differences(any_engine) == []

@@ -1,0 +1,336 @@
+"""The outbox: due steps, atomic claims and the life of an outbound message row.
+
+A step is claimed by one UPDATE that only succeeds while the step is still due (SQLite
+ignores SELECT … FOR UPDATE, so a select-then-update would let two senders take the same
+row); the message row it writes is unique per enrollment step. Together they make a step
+impossible to send twice, whatever runs concurrently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlmodel import Session
+
+from prospector.store.tables import (
+    CONTACT,
+    ENROLLMENT,
+    MAILBOX_STATE,
+    MESSAGE,
+    SUPPRESSION,
+)
+
+OUT = "out"
+SENDING, SENT, RETRY, FAILED, UNCERTAIN = "sending", "sent", "retry", "failed", "uncertain"
+IN_FLIGHT = (SENDING, RETRY, UNCERTAIN)
+
+
+@dataclass(frozen=True)
+class DueStep:
+    """An active enrollment whose step is due, with what the sending rules need to know."""
+
+    enrollment_id: int
+    contact_id: int
+    account_id: int
+    sequence: str
+    step: int
+    mailbox: str
+    due_at: datetime
+    email: str
+    zone: str
+    country: str
+
+
+@dataclass(frozen=True)
+class PendingRetry:
+    """A message that failed for a temporary reason and is due to be tried again."""
+
+    id: int
+    enrollment_id: int | None
+    contact_id: int | None
+    account_id: int | None
+    mailbox: str
+    email: str
+    zone: str
+    country: str
+    attempts: int
+    raw: str
+
+
+@dataclass(frozen=True)
+class MailboxStatus:
+    mailbox: str
+    next_send_at: datetime | None
+    failures: int
+    paused_until: datetime | None
+    paused_reason: str
+
+
+# --- finding work --------------------------------------------------------------------------
+
+
+def due_steps(session: Session, now: datetime, *, limit: int) -> list[DueStep]:
+    """Active enrollments due at `now`, oldest first (the (state, next_due_at) index)."""
+    query = (
+        select(
+            ENROLLMENT.c.id,
+            ENROLLMENT.c.contact_id,
+            ENROLLMENT.c.account_id,
+            ENROLLMENT.c.sequence,
+            ENROLLMENT.c.step,
+            ENROLLMENT.c.mailbox,
+            ENROLLMENT.c.next_due_at,
+            CONTACT.c.email,
+            CONTACT.c.timezone,
+            CONTACT.c.country,
+        )
+        .join(CONTACT, CONTACT.c.id == ENROLLMENT.c.contact_id)
+        .where(ENROLLMENT.c.state == "active", ENROLLMENT.c.next_due_at <= now)
+        .order_by(ENROLLMENT.c.next_due_at, ENROLLMENT.c.id)
+        .limit(limit)
+    )
+    return [DueStep(*row) for row in session.execute(query)]
+
+
+def due_retries(session: Session, now: datetime, *, limit: int) -> list[PendingRetry]:
+    query = (
+        select(
+            MESSAGE.c.id,
+            MESSAGE.c.enrollment_id,
+            MESSAGE.c.contact_id,
+            MESSAGE.c.account_id,
+            MESSAGE.c.mailbox,
+            MESSAGE.c.to_address,
+            CONTACT.c.timezone,
+            CONTACT.c.country,
+            MESSAGE.c.attempts,
+            MESSAGE.c.raw,
+        )
+        .join(CONTACT, CONTACT.c.id == MESSAGE.c.contact_id)
+        .where(MESSAGE.c.state == RETRY, MESSAGE.c.next_attempt_at <= now)
+        .order_by(MESSAGE.c.next_attempt_at, MESSAGE.c.id)
+        .limit(limit)
+    )
+    return [PendingRetry(*row) for row in session.execute(query)]
+
+
+def suppression_reason(session: Session, email: str, contact_id: int | None) -> str | None:
+    """Why `email` must not be emailed now: a suppression entry, or the contact's own flags."""
+    found = session.execute(
+        select(SUPPRESSION.c.reason).where(SUPPRESSION.c.email == email.lower())
+    ).scalar()
+    if found is not None:
+        return str(found)
+    if contact_id is None:
+        return None
+    row = session.execute(
+        select(CONTACT.c.do_not_contact, CONTACT.c.excluded_by).where(CONTACT.c.id == contact_id)
+    ).one_or_none()
+    if row is None:
+        return "contact deleted"
+    if row.do_not_contact:
+        return "do-not-contact"
+    if row.excluded_by:
+        return f"excluded: {row.excluded_by}"
+    return None
+
+
+# --- counting for caps ---------------------------------------------------------------------
+
+
+def sent_by_mailbox(session: Session, mailbox: str, start: datetime, end: datetime) -> int:
+    """Outbound messages the mailbox took on in [start, end), whatever became of them."""
+    query = select(func.count()).where(
+        MESSAGE.c.mailbox == mailbox,
+        MESSAGE.c.created_at >= start,
+        MESSAGE.c.created_at < end,
+        MESSAGE.c.direction == OUT,
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def sent_to_account(session: Session, account_id: int, start: datetime, end: datetime) -> int:
+    query = select(func.count()).where(
+        MESSAGE.c.account_id == account_id,
+        MESSAGE.c.created_at >= start,
+        MESSAGE.c.created_at < end,
+        MESSAGE.c.direction == OUT,
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def accounts_in_progress(session: Session) -> dict[str, set[int]]:
+    """Per sequence, accounts with a conversation under way: a live enrollment that has sent
+    something, or whose step is claimed right now (next_due_at cleared while it is sent)."""
+    live = ENROLLMENT.c.state.in_(("active", "paused"))
+    started = or_(
+        ENROLLMENT.c.step > 0,
+        and_(ENROLLMENT.c.state == "active", ENROLLMENT.c.next_due_at.is_(None)),
+    )
+    query = select(ENROLLMENT.c.sequence, ENROLLMENT.c.account_id).where(live, started).distinct()
+    found: dict[str, set[int]] = {}
+    for sequence, account_id in session.execute(query):
+        found.setdefault(sequence, set()).add(account_id)
+    return found
+
+
+# --- claiming ------------------------------------------------------------------------------
+
+
+def claim_step(session: Session, due: DueStep, now: datetime) -> bool:
+    """Take the step for sending; False when it is no longer due (paused, stopped, taken)."""
+    result = session.execute(
+        update(ENROLLMENT)
+        .where(
+            ENROLLMENT.c.id == due.enrollment_id,
+            ENROLLMENT.c.state == "active",
+            ENROLLMENT.c.step == due.step,
+            ENROLLMENT.c.next_due_at <= now,
+        )
+        .values(next_due_at=None, updated_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def defer_step(session: Session, due: DueStep, until: datetime) -> None:
+    """Not yet: the step is due again at `until` (only if nothing else changed it meanwhile)."""
+    session.execute(
+        update(ENROLLMENT)
+        .where(
+            ENROLLMENT.c.id == due.enrollment_id,
+            ENROLLMENT.c.state == "active",
+            ENROLLMENT.c.step == due.step,
+            ENROLLMENT.c.next_due_at == due.due_at,
+        )
+        .values(next_due_at=until)
+    )
+
+
+def insert_outbound(session: Session, values: dict[str, Any]) -> int:
+    """The message row, state "sending", committed by the caller before SMTP is called."""
+    row = {"direction": OUT, "state": SENDING, "attempts": 1, "error": "", **values}
+    return int(session.execute(insert(MESSAGE).returning(MESSAGE.c.id), row).scalar_one())
+
+
+def claim_retry(session: Session, message_id: int, now: datetime) -> bool:
+    result = session.execute(
+        update(MESSAGE)
+        .where(MESSAGE.c.id == message_id, MESSAGE.c.state == RETRY)
+        .values(state=SENDING, attempts=MESSAGE.c.attempts + 1, next_attempt_at=None)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def thread_ids(session: Session, enrollment_id: int) -> dict[int, str]:
+    """Message-IDs already fixed for this enrollment, by step (for In-Reply-To/References)."""
+    query = select(MESSAGE.c.step, MESSAGE.c.message_id).where(
+        MESSAGE.c.enrollment_id == enrollment_id, MESSAGE.c.direction == OUT
+    )
+    return {int(step): str(mid) for step, mid in session.execute(query)}
+
+
+# --- outcomes ------------------------------------------------------------------------------
+
+
+def set_message(session: Session, message_id: int, **values: Any) -> None:
+    session.execute(update(MESSAGE).where(MESSAGE.c.id == message_id).values(**values))
+
+
+def set_enrollment(session: Session, enrollment_id: int, **values: Any) -> None:
+    session.execute(update(ENROLLMENT).where(ENROLLMENT.c.id == enrollment_id).values(**values))
+
+
+def suppress(session: Session, email: str, reason: str, detail: str, now: datetime) -> bool:
+    """Add the address to the suppression list; False when it already was there."""
+    address = email.lower()
+    exists = session.execute(
+        select(SUPPRESSION.c.id).where(SUPPRESSION.c.email == address)
+    ).scalar()
+    if exists is not None:
+        return False
+    session.execute(
+        insert(SUPPRESSION).values(email=address, reason=reason, detail=detail, created_at=now)
+    )
+    return True
+
+
+def mark_uncertain(session: Session) -> list[int]:
+    """Rows left "sending" by a process that died: SMTP may or may not have taken them."""
+    ids = list(
+        session.execute(
+            select(MESSAGE.c.id).where(MESSAGE.c.state == SENDING, MESSAGE.c.direction == OUT)
+        ).scalars()
+    )
+    if ids:
+        session.execute(update(MESSAGE).where(MESSAGE.c.id.in_(ids)).values(state=UNCERTAIN))
+    return ids
+
+
+# --- mailbox state -------------------------------------------------------------------------
+
+
+def mailbox_status(session: Session, mailbox: str) -> MailboxStatus:
+    row = session.execute(
+        select(
+            MAILBOX_STATE.c.next_send_at,
+            MAILBOX_STATE.c.failures,
+            MAILBOX_STATE.c.paused_until,
+            MAILBOX_STATE.c.paused_reason,
+        ).where(MAILBOX_STATE.c.mailbox == mailbox)
+    ).one_or_none()
+    if row is None:
+        return MailboxStatus(mailbox, None, 0, None, "")
+    return MailboxStatus(mailbox, *row)
+
+
+def all_mailbox_status(session: Session) -> list[MailboxStatus]:
+    query = select(
+        MAILBOX_STATE.c.mailbox,
+        MAILBOX_STATE.c.next_send_at,
+        MAILBOX_STATE.c.failures,
+        MAILBOX_STATE.c.paused_until,
+        MAILBOX_STATE.c.paused_reason,
+    ).order_by(MAILBOX_STATE.c.mailbox)
+    return [MailboxStatus(*row) for row in session.execute(query)]
+
+
+def save_mailbox_status(session: Session, status: MailboxStatus, now: datetime) -> None:
+    values = {
+        "next_send_at": status.next_send_at,
+        "failures": status.failures,
+        "paused_until": status.paused_until,
+        "paused_reason": status.paused_reason,
+        "updated_at": now,
+    }
+    result = session.execute(
+        update(MAILBOX_STATE).where(MAILBOX_STATE.c.mailbox == status.mailbox).values(**values)
+    )
+    if getattr(result, "rowcount", 0) == 0:
+        session.execute(insert(MAILBOX_STATE).values(mailbox=status.mailbox, **values))
+
+
+# --- what is coming ------------------------------------------------------------------------
+
+
+def upcoming(session: Session, *, limit: int) -> Sequence[Any]:
+    """Active enrollments by next send time, for `prospector status --upcoming`."""
+    query = (
+        select(
+            ENROLLMENT.c.id,
+            ENROLLMENT.c.sequence,
+            ENROLLMENT.c.step,
+            ENROLLMENT.c.mailbox,
+            ENROLLMENT.c.next_due_at,
+            CONTACT.c.email,
+            CONTACT.c.timezone,
+        )
+        .join(CONTACT, CONTACT.c.id == ENROLLMENT.c.contact_id)
+        .where(ENROLLMENT.c.state == "active", ENROLLMENT.c.next_due_at.is_not(None))
+        .order_by(ENROLLMENT.c.next_due_at, ENROLLMENT.c.id)
+        .limit(limit)
+    )
+    return session.execute(query).all()
