@@ -31,7 +31,7 @@ from prospector.domain.caps import mailbox_day
 from prospector.domain.delivery import Delivery, Scope, Verdict
 from prospector.domain.pacing import next_send_after
 from prospector.domain.retrying import mailbox_pause, retry_delay
-from prospector.domain.sendability import Facts, Send, Stop, Wait, decide
+from prospector.domain.sendability import Facts, Stop, Wait, decide
 from prospector.domain.sequences import Sequence, thread_start
 from prospector.engine.catalog import mail_domain, message_context, outgoing_message, render_step
 from prospector.errors import SequenceError
@@ -64,6 +64,17 @@ class TickReport:
     stopped: int = 0
     waiting: Counter[str] = field(default_factory=Counter)
 
+    def __bool__(self) -> bool:
+        return bool(str(self))
+
+    def __str__(self) -> str:
+        """One log line; empty when the tick had nothing to report."""
+        counts = [f"{name} {n}" for name, n in self.as_dict().items() if n and name != "waiting"]
+        waits = [f"{n} {why}" for why, n in sorted(self.waiting.items())]
+        return "; ".join(
+            filter(None, (", ".join(counts), ", ".join(waits) and "waiting: " + ", ".join(waits)))
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "sent": self.sent,
@@ -85,6 +96,7 @@ class _MailboxTick:
     day_start: datetime
     day_end: datetime
     sent_today: int
+    per_account: Counter[int]  # messages to each account in this mailbox's day
     transport: Transport | None = None
     blocked: bool = False
 
@@ -102,6 +114,8 @@ class Dispatcher:
         *,
         rng: random.Random | None = None,
         token: Callable[[], str] = lambda: secrets.token_hex(16),
+        stopping: Callable[[], bool] = lambda: False,
+        unusable: frozenset[str] | set[str] = frozenset(),
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -110,6 +124,8 @@ class Dispatcher:
         self.transports = transports
         self.rng = rng or random.Random()
         self.token = token
+        self.stopping = stopping
+        self.unusable = unusable  # sequences with errors: their steps wait until fixed
         self.mailboxes = {m.id: m for m in settings.config.mailboxes}
 
     async def tick(self, now: datetime) -> TickReport:
@@ -122,11 +138,15 @@ class Dispatcher:
         ticks: dict[str, _MailboxTick] = {}
         async with AsyncExitStack() as connections:
             for retry in retries:
+                if self.stopping():
+                    return report
                 box = self._mailbox_tick(retry.mailbox, now, ticks)
                 if box is None:
                     continue  # a retry of a mailbox removed from config waits for it
                 await self._retry(retry, box, now, connections, report)
             for step in due:
+                if self.stopping():
+                    return report
                 await self._step(step, now, ticks, in_progress, connections, report)
         return report
 
@@ -141,6 +161,9 @@ class Dispatcher:
         connections: AsyncExitStack,
         report: TickReport,
     ) -> None:
+        if due.sequence in self.unusable:
+            report.waiting["sequence has errors (prospector validate)"] += 1
+            return
         sequence = self.sequences.get(due.sequence)
         if sequence is None or due.step >= len(sequence.steps):
             why = f"sequence {due.sequence!r} is missing, invalid or has no step {due.step + 1}"
@@ -154,41 +177,39 @@ class Dispatcher:
             report.waiting["mailbox busy or blocked"] += 1
             return
         accounts = in_progress.setdefault(due.sequence, set())
-        with Session(self.engine) as session:
-            facts = Facts(
-                now=now,
-                zone=self._zone(due.zone),
-                country=due.country,
-                window=sequence.window or self.settings.config.sending.window,
-                suppressed=outbox.suppression_reason(session, due.email, due.contact_id),
-                caps=self.settings.config.sending.caps(box.mailbox),
-                sent_today_by_mailbox=box.sent_today,
-                sent_today_to_account=outbox.sent_to_account(
-                    session, due.account_id, box.day_start, box.day_end
-                ),
-                accounts_in_progress=len(accounts),
-                account_in_progress=due.account_id in accounts,
-                mailbox_day_end=box.day_end,
-                mailbox_ready_at=box.status.next_send_at,
-                mailbox_paused_until=box.status.paused_until,
-            )
+        facts = Facts(
+            now=now,
+            zone=self._zone(due.zone),
+            country=due.country,
+            window=sequence.window or self.settings.config.sending.window,
+            suppressed=None,  # read again inside the claim, at the moment of sending
+            caps=self.settings.config.sending.caps(box.mailbox),
+            sent_today_by_mailbox=box.sent_today,
+            sent_today_to_account=box.per_account[due.account_id],
+            accounts_in_progress=len(accounts),
+            account_in_progress=due.account_id in accounts,
+            mailbox_day_end=box.day_end,
+            mailbox_ready_at=box.status.next_send_at,
+            mailbox_paused_until=box.status.paused_until,
+        )
         decision = decide(facts)
-        if isinstance(decision, Stop):
-            self._stop(due, now, decision.reason, report)
-            return
         if isinstance(decision, Wait):
             self._wait(due, decision, box, report)
             return
-        assert isinstance(decision, Send)
         built = self._build(due, sequence, box.mailbox, now)
         if isinstance(built, str):
             self._hold(due, now, built, report)
             return
-        message_row = self._claim(due, built, box.mailbox, now)
-        if message_row is None:
+        claimed = self._claim(due, built, facts, now)
+        if isinstance(claimed, Stop):
+            report.stopped += 1
+            return
+        if claimed is None:
             return  # someone else changed it in between: nothing to do
+        message_row = claimed
         accounts.add(due.account_id)
         box.sent_today += 1
+        box.per_account[due.account_id] += 1
         delivery = await self._send(box, connections, due.email, built[1])
         self._settle(message_row, delivery, box, now, report, due=due, sequence=sequence)
 
@@ -258,23 +279,23 @@ class Dispatcher:
         self, due: outbox.DueStep, sequence: Sequence, mailbox: Mailbox, now: datetime
     ) -> tuple[dict[str, Any], bytes] | str:
         """The message row's values and its bytes, or why it cannot be built (held for a human)."""
+        start = thread_start(sequence, due.step)
         with Session(self.engine) as session:
-            contact = session.get(tables.Contact, due.contact_id)
-            account = session.get(tables.Account, due.account_id)
-            if contact is None or account is None:
+            found = outbox.contact_and_account(session, due.contact_id)
+            if found is None:
                 return "contact or account row is gone"
+            contact, account = found
             referrer = (
                 session.get(tables.Contact, contact.referred_by_id)
                 if contact.referred_by_id
                 else None
             )
-            earlier = outbox.thread_ids(session, due.enrollment_id)
+            earlier = outbox.thread_ids(session, due.enrollment_id) if start < due.step else {}
         try:
             context = message_context(
                 contact, account, mailbox, self.settings.config.sender, referrer
             )
             rendered = render_step(self.templates, sequence, due.step, context)
-            start = thread_start(sequence, due.step)
             thread = [earlier[i] for i in range(start, due.step) if i in earlier]
             message_id = new_message_id(mail_domain(mailbox.address), self.token())
             message = outgoing_message(
@@ -312,11 +333,20 @@ class Dispatcher:
         self,
         due: outbox.DueStep,
         built: tuple[dict[str, Any], bytes],
-        mailbox: Mailbox,
+        facts: Facts,
         now: datetime,
-    ) -> _Attempt | None:
-        """Commit the claim and the message row before any byte goes to SMTP."""
+    ) -> _Attempt | Stop | None:
+        """Commit the claim and the message row before any byte goes to SMTP.
+
+        The suppression list and the contact's flags are read in the same transaction, so
+        an unsubscribe recorded a moment ago is honoured: the rules decide once more.
+        """
         with transaction(self.engine) as session:
+            blocked = outbox.suppression_reason(session, due.email, due.contact_id)
+            decision = decide(replace(facts, suppressed=blocked))
+            if isinstance(decision, Stop):
+                _stop_enrollment(session, due.enrollment_id, due.contact_id, now, decision.reason)
+                return decision
             if not outbox.claim_step(session, due, now):
                 return None
             row_id = outbox.insert_outbound(session, built[0])
@@ -424,8 +454,9 @@ class Dispatcher:
                 self._fail(session, attempt, now, delivery, state="held", report=report)
             if status.next_send_at is None or status.next_send_at <= now:
                 status = replace(status, next_send_at=self._ready_after(now))
-            box.status = status
-            outbox.save_mailbox_status(session, status, now)
+            if status != box.status:
+                outbox.save_mailbox_status(session, status, now)
+                box.status = status
         if status.next_send_at is not None and status.next_send_at > now:
             box.blocked = True  # pacing: this mailbox is done for this tick
 
@@ -437,38 +468,35 @@ class Dispatcher:
         due: outbox.DueStep | None,
         sequence: Sequence | None,
     ) -> None:
-        """Move the enrollment to its next step, due after the step's business-day wait."""
+        """Move the enrollment to its next step, due after the step's business-day wait.
+
+        Only an enrollment still active at that step moves: a reply that stopped it while
+        the message was on the wire wins.
+        """
         if attempt.enrollment_id is None:
             return
-        enrollment = session.get(tables.Enrollment, attempt.enrollment_id)
-        if enrollment is None or enrollment.state != "active":
-            return
-        sequence = sequence or self.sequences.get(enrollment.sequence)
-        step = due.step if due is not None else _step_of(session, attempt.id)
+        if due is not None:
+            step, zone = due.step, due.zone
+        else:  # a retry: where the enrollment stands is read back
+            position = outbox.position(session, attempt.enrollment_id, attempt.id)
+            if position is None:
+                return
+            name, step, zone = position
+            sequence = self.sequences.get(name)
         following = step + 1
         if sequence is None or following >= len(sequence.steps):
-            outbox.set_enrollment(
-                session,
-                attempt.enrollment_id,
-                step=following,
-                state="completed",
-                next_due_at=None,
-                updated_at=now,
-            )
-            record_event(
-                session,
-                "enrollment.completed",
-                at=now,
-                contact_id=attempt.contact_id,
-                enrollment_id=attempt.enrollment_id,
-            )
+            if outbox.advance(session, attempt.enrollment_id, step, None, now, state="completed"):
+                record_event(
+                    session,
+                    "enrollment.completed",
+                    at=now,
+                    contact_id=attempt.contact_id,
+                    enrollment_id=attempt.enrollment_id,
+                )
             return
-        contact = session.get(tables.Contact, enrollment.contact_id)
-        zone = self._zone(contact.timezone if contact else "")
-        next_due = add_business_days(now, sequence.steps[following].wait_days, zone)
-        outbox.set_enrollment(
-            session, attempt.enrollment_id, step=following, next_due_at=next_due, updated_at=now
-        )
+        wait = sequence.steps[following].wait_days
+        next_due = add_business_days(now, wait, self._zone(zone))
+        outbox.advance(session, attempt.enrollment_id, step, next_due, now)
 
     def _fail(
         self,
@@ -512,26 +540,6 @@ class Dispatcher:
             )
         report.held += 1
 
-    def _stop(self, due: outbox.DueStep, now: datetime, reason: str, report: TickReport) -> None:
-        with transaction(self.engine) as session:
-            outbox.set_enrollment(
-                session,
-                due.enrollment_id,
-                state="stopped",
-                reason=reason,
-                next_due_at=None,
-                updated_at=now,
-            )
-            record_event(
-                session,
-                "enrollment.stopped",
-                at=now,
-                contact_id=due.contact_id,
-                enrollment_id=due.enrollment_id,
-                data={"reason": reason},
-            )
-        report.stopped += 1
-
     def _wait(
         self, due: outbox.DueStep, decision: Wait, box: _MailboxTick, report: TickReport
     ) -> None:
@@ -559,7 +567,8 @@ class Dispatcher:
         with Session(self.engine) as session:
             status = outbox.mailbox_status(session, mailbox_id)
             sent_today = outbox.sent_by_mailbox(session, mailbox_id, start, end)
-        ticks[mailbox_id] = _MailboxTick(mailbox, status, start, end, sent_today)
+            per_account = outbox.sent_per_account(session, start, end)
+        ticks[mailbox_id] = _MailboxTick(mailbox, status, start, end, sent_today, per_account)
         return ticks[mailbox_id]
 
     def _zone(self, zone: str) -> str:
@@ -580,6 +589,22 @@ class Dispatcher:
         )
 
 
+def _stop_enrollment(
+    session: Session, enrollment_id: int, contact_id: int, now: datetime, reason: str
+) -> None:
+    outbox.set_enrollment(
+        session, enrollment_id, state="stopped", reason=reason, next_due_at=None, updated_at=now
+    )
+    record_event(
+        session,
+        "enrollment.stopped",
+        at=now,
+        contact_id=contact_id,
+        enrollment_id=enrollment_id,
+        data={"reason": reason},
+    )
+
+
 @dataclass(frozen=True)
 class _Attempt:
     id: int
@@ -591,8 +616,3 @@ class _Attempt:
 def _describe(delivery: Delivery) -> str:
     code = f"{delivery.code} " if delivery.code is not None else ""
     return f"{delivery.verdict} ({delivery.scope}): {code}{delivery.detail}".strip()
-
-
-def _step_of(session: Session, message_row: int) -> int:
-    row = session.get(tables.Message, message_row)
-    return int(row.step) if row is not None and row.step is not None else 0

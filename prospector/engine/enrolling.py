@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -13,11 +12,11 @@ from sqlalchemy import Engine
 from prospector.config import Settings
 from prospector.domain.calendar import add_business_days
 from prospector.domain.segments import Segment
-from prospector.domain.sequences import TEMPLATE_SUFFIX, Sequence
+from prospector.domain.sequences import Sequence
 from prospector.engine import catalog
 from prospector.engine.batching import chunked
-from prospector.engine.validation import validate_workspace
-from prospector.errors import NotFoundError, Problem, SequenceError
+from prospector.engine.validation import concerns, validate_workspace
+from prospector.errors import NotFoundError, SequenceError
 from prospector.store import enrollments as store
 from prospector.store import segments
 from prospector.store.db import transaction
@@ -50,22 +49,11 @@ def find_sequence(settings: Settings, name: str) -> Sequence:
     errors = [
         problem
         for problem in validate_workspace(settings)
-        if problem.severity == "error" and _concerns(problem, settings, sequence)
+        if problem.severity == "error" and concerns(problem, settings, sequence)
     ]
     if errors:
         raise SequenceError(errors)
     return sequence
-
-
-def _concerns(problem: Problem, settings: Settings, sequence: Sequence) -> bool:
-    """Whether `problem` is in the config, this sequence's file, or one of its templates."""
-    files = [settings.path, settings.sequences_dir / f"{sequence.name}{catalog.SEQUENCE_SUFFIX}"]
-    files += [settings.templates_dir / f"{t}{TEMPLATE_SUFFIX}" for t in sequence.templates]
-    return any(_same_file(problem.file, path) for path in files)
-
-
-def _same_file(reported: str, path: Path) -> bool:
-    return Path(reported).resolve() == path.resolve()
 
 
 def find_segment(settings: Settings, name: str) -> Segment:

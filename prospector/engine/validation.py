@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 
 from jinja2 import Environment
 
 from prospector.config import Mailbox, Sender, Settings
 from prospector.domain.message_lint import lint_message
-from prospector.domain.sequences import Sequence, thread_start
+from prospector.domain.sequences import TEMPLATE_SUFFIX, Sequence, thread_start
 from prospector.engine.catalog import (
     REPLY_TEMPLATES,
     SAMPLE_DATE,
+    SEQUENCE_SUFFIX,
     Catalog,
     outgoing_message,
     pick_mailbox,
@@ -276,3 +278,14 @@ def _config_owned(warning: str, sender: Sender) -> bool:
 def _unique(problems: list[Problem]) -> list[Problem]:
     """A template shared by two sequences reports its problems once."""
     return list(dict.fromkeys(problems))
+
+
+def concerns(problem: Problem, settings: Settings, sequence: Sequence) -> bool:
+    """Whether `problem` is in the config, this sequence's file, or one of its templates."""
+    files = [settings.path, settings.sequences_dir / f"{sequence.name}{SEQUENCE_SUFFIX}"]
+    files += [settings.templates_dir / f"{t}{TEMPLATE_SUFFIX}" for t in sequence.templates]
+    return any(_same_file(problem.file, path) for path in files)
+
+
+def _same_file(reported: str, path: Path) -> bool:
+    return Path(reported).resolve() == path.resolve()

@@ -8,6 +8,7 @@ string, so "Hi ," can never be sent.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     TemplateNotFound,
     TemplateSyntaxError,
     UndefinedError,
@@ -118,7 +120,7 @@ def _render_part(
     offset: int,
 ) -> str:
     try:
-        return env.from_string(part).render(context)
+        return _compiled(env, part).render(context)
     except TemplateSyntaxError as exc:
         raise _error(file, f"syntax: {exc.message}", offset + exc.lineno) from None
     except UndefinedError as exc:
@@ -129,6 +131,12 @@ def _render_part(
     except Exception as exc:  # templates are user code: any failure is theirs to fix
         line = _failing_line(exc.__traceback__, offset)
         raise _error(file, f"cannot render: {exc}", line) from None
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(env: Environment, source: str) -> Template:
+    """Compiling is ~1 ms; a daemon renders the same few templates thousands of times."""
+    return env.from_string(source)
 
 
 def _undefined_name(message: str) -> str | None:

@@ -8,14 +8,16 @@ impossible to send twice, whatever runs concurrently.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlmodel import Session
 
+from prospector.store import tables
 from prospector.store.tables import (
     CONTACT,
     ENROLLMENT,
@@ -29,8 +31,7 @@ SENDING, SENT, RETRY, FAILED, UNCERTAIN = "sending", "sent", "retry", "failed", 
 IN_FLIGHT = (SENDING, RETRY, UNCERTAIN)
 
 
-@dataclass(frozen=True)
-class DueStep:
+class DueStep(NamedTuple):
     """An active enrollment whose step is due, with what the sending rules need to know."""
 
     enrollment_id: int
@@ -93,7 +94,7 @@ def due_steps(session: Session, now: datetime, *, limit: int) -> list[DueStep]:
         .order_by(ENROLLMENT.c.next_due_at, ENROLLMENT.c.id)
         .limit(limit)
     )
-    return [DueStep(*row) for row in session.execute(query)]
+    return list(map(DueStep._make, session.execute(query).all()))
 
 
 def due_retries(session: Session, now: datetime, *, limit: int) -> list[PendingRetry]:
@@ -118,20 +119,27 @@ def due_retries(session: Session, now: datetime, *, limit: int) -> list[PendingR
     return [PendingRetry(*row) for row in session.execute(query)]
 
 
+_BLOCKS = (
+    select(CONTACT.c.do_not_contact, CONTACT.c.excluded_by, SUPPRESSION.c.reason)
+    .select_from(CONTACT)
+    .outerjoin(SUPPRESSION, SUPPRESSION.c.email == bindparam("email"))
+    .where(CONTACT.c.id == bindparam("contact_id"))
+)
+_SUPPRESSED = select(SUPPRESSION.c.reason).where(SUPPRESSION.c.email == bindparam("email"))
+
+
 def suppression_reason(session: Session, email: str, contact_id: int | None) -> str | None:
-    """Why `email` must not be emailed now: a suppression entry, or the contact's own flags."""
-    found = session.execute(
-        select(SUPPRESSION.c.reason).where(SUPPRESSION.c.email == email.lower())
-    ).scalar()
-    if found is not None:
-        return str(found)
+    """Why `email` must not be emailed now: a suppression entry, or the contact's own flags
+    (do-not-contact, excluded by a red flag or list hygiene since enrolment). One query."""
+    address = email.lower()
     if contact_id is None:
-        return None
-    row = session.execute(
-        select(CONTACT.c.do_not_contact, CONTACT.c.excluded_by).where(CONTACT.c.id == contact_id)
-    ).one_or_none()
+        found = session.execute(_SUPPRESSED, {"email": address}).scalar()
+        return None if found is None else str(found)
+    row = session.execute(_BLOCKS, {"email": address, "contact_id": contact_id}).first()
     if row is None:
         return "contact deleted"
+    if row.reason is not None:
+        return str(row.reason)
     if row.do_not_contact:
         return "do-not-contact"
     if row.excluded_by:
@@ -153,14 +161,19 @@ def sent_by_mailbox(session: Session, mailbox: str, start: datetime, end: dateti
     return int(session.execute(query).scalar_one())
 
 
-def sent_to_account(session: Session, account_id: int, start: datetime, end: datetime) -> int:
-    query = select(func.count()).where(
-        MESSAGE.c.account_id == account_id,
-        MESSAGE.c.created_at >= start,
-        MESSAGE.c.created_at < end,
-        MESSAGE.c.direction == OUT,
+def sent_per_account(session: Session, start: datetime, end: datetime) -> Counter[int]:
+    """Outbound messages per account in [start, end): one query per mailbox per tick."""
+    query = (
+        select(MESSAGE.c.account_id, func.count())
+        .where(
+            MESSAGE.c.created_at >= start,
+            MESSAGE.c.created_at < end,
+            MESSAGE.c.account_id.is_not(None),
+            MESSAGE.c.direction == OUT,
+        )
+        .group_by(MESSAGE.c.account_id)
     )
-    return int(session.execute(query).scalar_one())
+    return Counter({int(account): int(n) for account, n in session.execute(query)})
 
 
 def accounts_in_progress(session: Session) -> dict[str, set[int]]:
@@ -225,6 +238,19 @@ def claim_retry(session: Session, message_id: int, now: datetime) -> bool:
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
+def contact_and_account(
+    session: Session, contact_id: int
+) -> tuple[tables.Contact, tables.Account] | None:
+    """Both rows in one query, for rendering."""
+    query = (
+        select(tables.Contact, tables.Account)
+        .join(tables.Account, tables.Account.id == tables.Contact.account_id)  # type: ignore[arg-type]
+        .where(tables.Contact.id == contact_id)  # type: ignore[arg-type]
+    )
+    row = session.execute(query).first()
+    return None if row is None else (row[0], row[1])
+
+
 def thread_ids(session: Session, enrollment_id: int) -> dict[int, str]:
     """Message-IDs already fixed for this enrollment, by step (for In-Reply-To/References)."""
     query = select(MESSAGE.c.step, MESSAGE.c.message_id).where(
@@ -242,6 +268,40 @@ def set_message(session: Session, message_id: int, **values: Any) -> None:
 
 def set_enrollment(session: Session, enrollment_id: int, **values: Any) -> None:
     session.execute(update(ENROLLMENT).where(ENROLLMENT.c.id == enrollment_id).values(**values))
+
+
+def advance(
+    session: Session,
+    enrollment_id: int,
+    from_step: int,
+    next_due_at: datetime | None,
+    now: datetime,
+    *,
+    state: str = "active",
+) -> bool:
+    """Step forward if the enrollment is still active at `from_step`; False otherwise."""
+    result = session.execute(
+        update(ENROLLMENT)
+        .where(
+            ENROLLMENT.c.id == enrollment_id,
+            ENROLLMENT.c.state == "active",
+            ENROLLMENT.c.step == from_step,
+        )
+        .values(step=from_step + 1, next_due_at=next_due_at, state=state, updated_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def position(session: Session, enrollment_id: int, message_id: int) -> tuple[str, int, str] | None:
+    """(sequence, step of this message, contact zone) for an enrollment, after a retry."""
+    query = (
+        select(ENROLLMENT.c.sequence, MESSAGE.c.step, CONTACT.c.timezone)
+        .join(MESSAGE, MESSAGE.c.enrollment_id == ENROLLMENT.c.id)
+        .join(CONTACT, CONTACT.c.id == ENROLLMENT.c.contact_id)
+        .where(ENROLLMENT.c.id == enrollment_id, MESSAGE.c.id == message_id)
+    )
+    row = session.execute(query).first()
+    return None if row is None or row.step is None else (str(row[0]), int(row[1]), str(row[2]))
 
 
 def suppress(session: Session, email: str, reason: str, detail: str, now: datetime) -> bool:
@@ -327,6 +387,7 @@ def upcoming(session: Session, *, limit: int) -> Sequence[Any]:
             ENROLLMENT.c.next_due_at,
             CONTACT.c.email,
             CONTACT.c.timezone,
+            CONTACT.c.country,
         )
         .join(CONTACT, CONTACT.c.id == ENROLLMENT.c.contact_id)
         .where(ENROLLMENT.c.state == "active", ENROLLMENT.c.next_due_at.is_not(None))

@@ -135,7 +135,7 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("enrollment_id", "step", name="uq_message_enrollment_step"),
         Index("ix_message_mailbox_created", "mailbox", "created_at"),
-        Index("ix_message_account_created", "account_id", "created_at"),
+        Index("ix_message_created_account", "created_at", "account_id"),
         Index("ix_message_retry", "state", "next_attempt_at"),
     )
 
