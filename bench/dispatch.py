@@ -1,6 +1,6 @@
 """Dispatch benchmark: finding due steps among many enrollments, and a tick's own cost.
 
-Run: .venv/bin/python -m bench.dispatch [--enrollments 1000000] [--due 10000] [--send 2000]
+Run: .venv/bin/python -m bench.dispatch [--enrollments 1000000] [--due 10000] [--send 1000]
 Builds a fresh SQLite workspace (config.example.toml, the window opened to every hour and
 pacing off), writes N active enrollments of which `--due` are due, then prints:
 - the median time of the due query (`store.outbox.due_steps`) for all due steps;
@@ -132,7 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enrollments", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=10_000)
-    parser.add_argument("--send", type=int, default=2_000)
+    parser.add_argument("--send", type=int, default=1_000)  # one mailbox: cap 1000
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="prospector-bench-") as tmp:
         folder = Path(tmp)

@@ -13,6 +13,8 @@ from sqlalchemy import Engine, create_engine, text
 from prospector.store.db import make_engine, upgrade
 from tests.servers import postgres_cluster
 
+pytest_plugins = ["tests.conftest_smtp"]
+
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 _names = itertools.count()
 

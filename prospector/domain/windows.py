@@ -66,7 +66,13 @@ class SendWindow(BaseModel):
 
     def ranges(self) -> tuple[tuple[int, int], ...]:
         """The hours as sorted (start, end) minute pairs; validation guarantees they parse."""
-        return tuple(sorted(r for r in map(parse_range, self.hours) if r is not None))
+        return _ranges(self.hours)
+
+
+@functools.lru_cache(maxsize=64)
+def _ranges(hours: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """Parsed once per distinct window: the dispatcher asks for every prospect of a tick."""
+    return tuple(sorted(r for r in map(parse_range, hours) if r is not None))
 
 
 @functools.lru_cache(maxsize=512)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import Environment
 from pydantic import ValidationError
@@ -25,6 +25,7 @@ from prospector.domain.sequences import TEMPLATE_SUFFIX, Sequence, parse_sequenc
 from prospector.errors import InvalidError, NotFoundError, Problem, SequenceError
 from prospector.mail.compose import (
     build_message,
+    compose_bytes,
     footer,
     reply_subject,
 )
@@ -118,12 +119,40 @@ def pick_mailbox(settings: Settings, sequence: Sequence) -> Mailbox | None:
 # --- contexts ------------------------------------------------------------------------
 
 
+class ContactFields(Protocol):
+    """What a template may say about a person: a Contact, or a database row of one."""
+
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def last_name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def seniority(self) -> str: ...
+
+
+class AccountFields(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def domain(self) -> str: ...
+    @property
+    def industry(self) -> str: ...
+    @property
+    def employees(self) -> int | None: ...
+    @property
+    def country(self) -> str: ...
+
+
 def message_context(
-    contact: tables.Contact,
-    account: tables.Account,
+    contact: ContactFields,
+    account: AccountFields,
     mailbox: Mailbox,
     sender: Sender,
-    referrer: tables.Contact | None = None,
+    referrer: ContactFields | None = None,
 ) -> dict[str, Any]:
     """The variables a template sees; blank values are left out so StrictUndefined catches them.
 
@@ -215,7 +244,7 @@ def _present(**values: object) -> dict[str, object]:
     return kept
 
 
-def _full_name(contact: tables.Contact) -> str:
+def _full_name(contact: ContactFields) -> str:
     return " ".join(
         part.strip() for part in (contact.first_name, contact.last_name) if part.strip()
     )
@@ -236,7 +265,17 @@ def render_step(
     return Rendered(subject=reply_subject(opener.subject), body=rendered.body)
 
 
-def outgoing_message(
+def outgoing_message(settings: Settings, **fields: Any) -> EmailMessage:
+    """The message as preview and validation show it; ValueError on unsafe headers."""
+    return build_message(**_with_config(settings, **fields))
+
+
+def outgoing_bytes(settings: Settings, **fields: Any) -> bytes:
+    """The exact bytes the dispatcher hands to SMTP; the same message as `outgoing_message`."""
+    return compose_bytes(**_with_config(settings, **fields))
+
+
+def _with_config(
     settings: Settings,
     *,
     mailbox: Mailbox,
@@ -247,24 +286,24 @@ def outgoing_message(
     date: datetime,
     in_reply_to: str | None = None,
     references: Iterable[str] = (),
-) -> EmailMessage:
-    """Compose with the config's footer and unsubscribe headers; ValueError on unsafe headers."""
+) -> dict[str, Any]:
+    """Compose arguments: the step's content plus the config's footer and unsubscribe headers."""
     sender = settings.config.sender
-    return build_message(
-        from_name=mailbox.name,
-        from_address=mailbox.address,
-        to_name=to_name,
-        to_address=to_address,
-        subject=rendered.subject,
-        body=rendered.body,
-        message_id=message_id,
-        date=date,
-        in_reply_to=in_reply_to,
-        references=references,
-        footer=footer(sender.opt_out, sender.postal_address),
-        list_unsubscribe_mailto=f"{mailbox.address}?subject=unsubscribe",
-        list_unsubscribe_url=sender.unsubscribe_url or None,
-    )
+    return {
+        "from_name": mailbox.name,
+        "from_address": mailbox.address,
+        "to_name": to_name,
+        "to_address": to_address,
+        "subject": rendered.subject,
+        "body": rendered.body,
+        "message_id": message_id,
+        "date": date,
+        "in_reply_to": in_reply_to,
+        "references": references,
+        "footer": footer(sender.opt_out, sender.postal_address),
+        "list_unsubscribe_mailto": f"{mailbox.address}?subject=unsubscribe",
+        "list_unsubscribe_url": sender.unsubscribe_url or None,
+    }
 
 
 def mail_domain(address: str) -> str:

@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 from jinja2 import Environment
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from prospector.config import Mailbox, Settings
 from prospector.domain.calendar import add_business_days
@@ -33,11 +32,10 @@ from prospector.domain.pacing import next_send_after
 from prospector.domain.retrying import mailbox_pause, retry_delay
 from prospector.domain.sendability import Facts, Stop, Wait, decide
 from prospector.domain.sequences import Sequence, thread_start
-from prospector.engine.catalog import mail_domain, message_context, outgoing_message, render_step
+from prospector.engine.catalog import mail_domain, message_context, outgoing_bytes, render_step
 from prospector.errors import SequenceError
-from prospector.mail.compose import new_message_id, wire_bytes
-from prospector.store import outbox, tables
-from prospector.store.db import transaction
+from prospector.mail.compose import new_message_id
+from prospector.store import outbox
 from prospector.store.events import record_event
 
 log = logging.getLogger("prospector.dispatch")
@@ -131,7 +129,7 @@ class Dispatcher:
     async def tick(self, now: datetime) -> TickReport:
         """Send what may be sent at `now`; retries first, then due steps, oldest first."""
         report = TickReport()
-        with Session(self.engine) as session:
+        with self.engine.connect() as session:
             retries = outbox.due_retries(session, now, limit=DUE_BATCH)
             due = outbox.due_steps(session, now, limit=DUE_BATCH)
             in_progress = outbox.accounts_in_progress(session)
@@ -223,7 +221,7 @@ class Dispatcher:
     ) -> None:
         if box.blocked:
             return
-        with Session(self.engine) as session:
+        with self.engine.connect() as session:
             facts = Facts(
                 now=now,
                 zone=self._zone(retry.zone),
@@ -242,7 +240,7 @@ class Dispatcher:
             )
         decision = decide(facts)
         if isinstance(decision, Stop):
-            with transaction(self.engine) as session:
+            with self.engine.begin() as session:
                 outbox.set_message(session, retry.id, state=outbox.FAILED, error=decision.reason)
                 if retry.enrollment_id is not None:
                     outbox.set_enrollment(
@@ -266,7 +264,7 @@ class Dispatcher:
             box.blocked = box.blocked or decision.mailbox_blocked
             report.waiting[decision.reason] += 1
             return
-        with transaction(self.engine) as session:
+        with self.engine.begin() as session:
             if not outbox.claim_retry(session, retry.id, now):
                 return
         delivery = await self._send(box, connections, retry.email, retry.raw.encode("ascii"))
@@ -280,13 +278,13 @@ class Dispatcher:
     ) -> tuple[dict[str, Any], bytes] | str:
         """The message row's values and its bytes, or why it cannot be built (held for a human)."""
         start = thread_start(sequence, due.step)
-        with Session(self.engine) as session:
+        with self.engine.connect() as session:
             found = outbox.contact_and_account(session, due.contact_id)
             if found is None:
                 return "contact or account row is gone"
             contact, account = found
             referrer = (
-                session.get(tables.Contact, contact.referred_by_id)
+                outbox.contact_by_id(session, contact.referred_by_id)
                 if contact.referred_by_id
                 else None
             )
@@ -298,7 +296,7 @@ class Dispatcher:
             rendered = render_step(self.templates, sequence, due.step, context)
             thread = [earlier[i] for i in range(start, due.step) if i in earlier]
             message_id = new_message_id(mail_domain(mailbox.address), self.token())
-            message = outgoing_message(
+            data = outgoing_bytes(
                 self.settings,
                 mailbox=mailbox,
                 to_name=" ".join(p for p in (contact.first_name, contact.last_name) if p.strip()),
@@ -309,7 +307,6 @@ class Dispatcher:
                 in_reply_to=thread[-1] if thread else None,
                 references=thread,
             )
-            data = wire_bytes(message)
         except (SequenceError, ValueError) as exc:
             return f"cannot build step {due.step + 1} of {sequence.name!r}: {exc}"
         values = {
@@ -341,12 +338,15 @@ class Dispatcher:
         The suppression list and the contact's flags are read in the same transaction, so
         an unsubscribe recorded a moment ago is honoured: the rules decide once more.
         """
-        with transaction(self.engine) as session:
+        with self.engine.begin() as session:
             blocked = outbox.suppression_reason(session, due.email, due.contact_id)
-            decision = decide(replace(facts, suppressed=blocked))
-            if isinstance(decision, Stop):
-                _stop_enrollment(session, due.enrollment_id, due.contact_id, now, decision.reason)
-                return decision
+            if blocked is not None:  # only this fact changed since the rules said "send"
+                decision = decide(replace(facts, suppressed=blocked))
+                if isinstance(decision, Stop):
+                    _stop_enrollment(
+                        session, due.enrollment_id, due.contact_id, now, decision.reason
+                    )
+                    return decision
             if not outbox.claim_step(session, due, now):
                 return None
             row_id = outbox.insert_outbound(session, built[0])
@@ -374,9 +374,9 @@ class Dispatcher:
     ) -> None:
         sending = self.settings.config.sending
         status = box.status
-        with transaction(self.engine) as session:
+        with self.engine.begin() as session:
             if delivery.verdict is Verdict.SENT:
-                outbox.set_message(session, attempt.id, state=outbox.SENT, sent_at=now, error="")
+                outbox.mark_sent(session, attempt.id, now)
                 self._advance(session, attempt, now, due, sequence)
                 record_event(
                     session,
@@ -444,11 +444,9 @@ class Dispatcher:
                     report.retrying += 1
             elif delivery.scope is Scope.RECIPIENT:
                 self._fail(session, attempt, now, delivery, state="stopped", report=report)
-                row = session.get(tables.Message, attempt.id)
-                if row is not None:
-                    outbox.suppress(
-                        session, row.to_address, "hard-bounce", _describe(delivery), now
-                    )
+                address = outbox.recipient(session, attempt.id)
+                if address is not None:
+                    outbox.suppress(session, address, "hard-bounce", _describe(delivery), now)
                 report.bounced += 1
             else:
                 self._fail(session, attempt, now, delivery, state="held", report=report)
@@ -462,7 +460,7 @@ class Dispatcher:
 
     def _advance(
         self,
-        session: Session,
+        session: outbox.Db,
         attempt: _Attempt,
         now: datetime,
         due: outbox.DueStep | None,
@@ -500,7 +498,7 @@ class Dispatcher:
 
     def _fail(
         self,
-        session: Session,
+        session: outbox.Db,
         attempt: _Attempt,
         now: datetime,
         delivery: Delivery,
@@ -526,7 +524,7 @@ class Dispatcher:
 
     def _hold(self, due: outbox.DueStep, now: datetime, reason: str, report: TickReport) -> None:
         log.warning("enrollment %s held: %s", due.enrollment_id, reason)
-        with transaction(self.engine) as session:
+        with self.engine.begin() as session:
             outbox.set_enrollment(
                 session, due.enrollment_id, state="held", reason=reason, updated_at=now
             )
@@ -548,7 +546,7 @@ class Dispatcher:
         box.blocked = box.blocked or decision.mailbox_blocked
         if decision.until is None or decision.mailbox_blocked:
             return  # mailbox-wide waits end for every prospect at once: keep the order
-        with transaction(self.engine) as session:
+        with self.engine.begin() as session:
             outbox.defer_step(session, due, decision.until)
 
     # --- small helpers -------------------------------------------------------------------
@@ -564,7 +562,7 @@ class Dispatcher:
         start, end = mailbox_day(
             now, zone=mailbox.timezone or self.settings.config.workspace.timezone
         )
-        with Session(self.engine) as session:
+        with self.engine.connect() as session:
             status = outbox.mailbox_status(session, mailbox_id)
             sent_today = outbox.sent_by_mailbox(session, mailbox_id, start, end)
             per_account = outbox.sent_per_account(session, start, end)
@@ -574,9 +572,9 @@ class Dispatcher:
     def _zone(self, zone: str) -> str:
         return zone or self.settings.config.workspace.timezone
 
-    def _window_of(self, session: Session, enrollment_id: int | None) -> Any:
-        enrollment = session.get(tables.Enrollment, enrollment_id) if enrollment_id else None
-        sequence = self.sequences.get(enrollment.sequence) if enrollment else None
+    def _window_of(self, session: outbox.Db, enrollment_id: int | None) -> Any:
+        name = outbox.sequence_of(session, enrollment_id) if enrollment_id else None
+        sequence = self.sequences.get(name) if name else None
         return (sequence.window if sequence else None) or self.settings.config.sending.window
 
     def _ready_after(self, now: datetime) -> datetime | None:
@@ -590,7 +588,7 @@ class Dispatcher:
 
 
 def _stop_enrollment(
-    session: Session, enrollment_id: int, contact_id: int, now: datetime, reason: str
+    session: outbox.Db, enrollment_id: int, contact_id: int, now: datetime, reason: str
 ) -> None:
     outbox.set_enrollment(
         session, enrollment_id, state="stopped", reason=reason, next_due_at=None, updated_at=now

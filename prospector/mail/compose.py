@@ -8,15 +8,20 @@ extra headers (header injection), so it is refused, never cleaned up silently.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
+from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime
+from typing import Any
+
+from prospector.mail import wire
 
 SIGNATURE_SEPARATOR = "\n-- \n"
 _ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
@@ -85,7 +90,7 @@ def signed_body(body: str, footer_text: str) -> str:
     return body.rstrip() + "\n" + SIGNATURE_SEPARATOR + footer_text.strip() + "\n"
 
 
-def build_message(
+def compose_bytes(
     *,
     from_name: str,
     from_address: str,
@@ -100,24 +105,38 @@ def build_message(
     footer: str,
     list_unsubscribe_mailto: str | None,
     list_unsubscribe_url: str | None,
-) -> EmailMessage:
-    """One text/plain UTF-8 message; ValueError if any header value is unsafe or malformed."""
+) -> bytes:
+    """One text/plain UTF-8 message as SMTP wire bytes; ValueError if any value is unsafe."""
     refs = tuple(references)
     for msgid in (message_id, *((in_reply_to,) if in_reply_to else ()), *refs):
         _check_message_id(msgid)
-    msg = EmailMessage(policy=POLICY)
-    msg["From"] = _address("From", from_name, from_address)
-    msg["To"] = _address("To", to_name, to_address)
-    msg["Subject"] = _header_text("Subject", subject)
-    msg["Date"] = _date(date)
-    msg["Message-ID"] = message_id
+    headers = [
+        wire.address("From", *_address("From", from_name, from_address)),
+        wire.address("To", *_address("To", to_name, to_address)),
+        wire.text("Subject", _header_text("Subject", subject)),
+        f"Date: {_date(date)}",
+        f"Message-ID: {message_id}",
+    ]
     if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
+        headers.append(f"In-Reply-To: {in_reply_to}")
     if refs:
-        msg["References"] = " ".join(refs)
-    _add_unsubscribe(msg, list_unsubscribe_mailto, list_unsubscribe_url)
-    _set_text(msg, signed_body(body, footer))
-    return msg
+        headers.append(wire.id_list("References", refs))
+    uris = _unsubscribe_uris(list_unsubscribe_mailto, list_unsubscribe_url)
+    if uris:
+        headers.append(wire.uri_list("List-Unsubscribe", uris))
+    if list_unsubscribe_url:
+        headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    transfer_encoding, encoded = wire.body(signed_body(body, footer))
+    return wire.assemble(headers, transfer_encoding, encoded)
+
+
+def build_message(**fields: Any) -> EmailMessage:
+    """The same message as an EmailMessage (for preview and checks), parsed from its bytes
+    so that what is shown is exactly what is sent. Takes `compose_bytes`'s arguments."""
+    wire_form = compose_bytes(**fields)
+    parsed = message_from_bytes(wire_form.replace(b"\r\n", b"\n"), policy=POLICY)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
 
 
 def wire_bytes(msg: EmailMessage) -> bytes:
@@ -137,13 +156,18 @@ def _header_text(header: str, value: str) -> str:
     return value.strip()
 
 
-def _address(header: str, name: str, address: str) -> Address:
+@functools.lru_cache(maxsize=4096)
+def _address(header: str, name: str, address: str) -> tuple[str, str]:
+    """(display name, addr-spec), checked by the email package's own address parser."""
     display = _header_text(f"{header} name", name)
     addr_spec = _header_text(f"{header} address", address)
     try:
-        return Address(display_name=display, addr_spec=addr_spec)
+        parsed = Address(display_name=display, addr_spec=addr_spec)
     except (ValueError, IndexError, TypeError) as exc:
         raise ValueError(f"{header} address {address!r} is not valid: {exc}") from exc
+    if not parsed.addr_spec.isascii():
+        raise ValueError(f"{header} address {address!r} needs SMTPUTF8, which is not supported")
+    return parsed.display_name, parsed.addr_spec
 
 
 def _date(date: datetime) -> str:
@@ -158,8 +182,8 @@ def _check_message_id(value: str) -> None:
         raise ValueError(f"{value!r} is not a Message-ID of the form <token@domain>")
 
 
-def _add_unsubscribe(msg: EmailMessage, mailto: str | None, url: str | None) -> None:
-    """RFC 2369 List-Unsubscribe; with an https URL also RFC 8058 one-click unsubscribe."""
+def _unsubscribe_uris(mailto: str | None, url: str | None) -> list[str]:
+    """RFC 2369 List-Unsubscribe targets; an https URL also enables RFC 8058 one-click."""
     uris = []
     if mailto:
         target = _header_text("List-Unsubscribe mailto", mailto)
@@ -172,16 +196,4 @@ def _add_unsubscribe(msg: EmailMessage, mailto: str | None, url: str | None) -> 
     for uri in uris:
         if not uri.isascii() or any(c in uri for c in " <>,"):
             raise ValueError(f"unsubscribe URI {uri!r} must be ASCII without spaces, <, > or ,")
-    if uris:
-        msg["List-Unsubscribe"] = ", ".join(f"<{uri}>" for uri in uris)
-    if url:
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-
-
-def _set_text(msg: EmailMessage, text: str) -> None:
-    """7bit when the note is plain ASCII, else quoted-printable: readable, and safe on any relay."""
-    lines = text.splitlines()
-    plain = text.isascii() and all(len(line) <= _LONGEST_PLAIN_LINE for line in lines)
-    msg.set_content(
-        text, subtype="plain", charset="utf-8", cte="7bit" if plain else "quoted-printable"
-    )
+    return uris

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -90,11 +90,22 @@ def _read(env: Environment, name: str) -> tuple[str, str]:
     file = template_file(env, name)
     if env.loader is None:
         raise _error(file, "no template folder configured")
+    key = (env, name)
+    cached = _SOURCES.get(key)
+    if cached is not None and cached[2]():  # still up to date: one stat, no read
+        return cached[0], cached[1]
     try:
-        text, filename, _uptodate = env.loader.get_source(env, f"{name}{SUFFIX}")
+        text, filename, uptodate = env.loader.get_source(env, f"{name}{SUFFIX}")
     except TemplateNotFound:
         raise _error(file, "template not found") from None
-    return text.removeprefix("\ufeff"), filename or file  # editors on Windows add a BOM
+    found = (text.removeprefix("\ufeff"), filename or file)  # editors on Windows add a BOM
+    if uptodate is not None:
+        _SOURCES[key] = (*found, uptodate)
+    return found
+
+
+# Template sources by (environment, name), with the loader's own freshness check.
+_SOURCES: dict[tuple[Environment, str], tuple[str, str, Callable[[], bool]]] = {}
 
 
 def _split(text: str, file: str) -> tuple[str, str]:

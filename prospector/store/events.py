@@ -6,14 +6,16 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlmodel import Session
 
-from prospector.store.tables import Event
+from prospector.store.tables import EVENT
+
+_INSERT = insert(EVENT)  # built once: the dispatcher records an event per message
 
 
 def record_event(
-    session: Session,
+    session: Session | Connection,
     kind: str,
     *,
     at: datetime,
@@ -23,12 +25,13 @@ def record_event(
     data: dict[str, Any] | None = None,
 ) -> None:
     session.execute(
-        insert(Event).values(
-            at=at,
-            kind=kind,
-            contact_id=contact_id,
-            enrollment_id=enrollment_id,
-            actor=actor,
-            data=json.dumps(data or {}, ensure_ascii=False, default=str),
-        )
+        _INSERT,
+        {
+            "at": at,
+            "kind": kind,
+            "contact_id": contact_id,
+            "enrollment_id": enrollment_id,
+            "actor": actor,
+            "data": json.dumps(data or {}, ensure_ascii=False, default=str),
+        },
     )

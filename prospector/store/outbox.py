@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, update
 from sqlmodel import Session
 
 from prospector.store import tables
@@ -26,6 +26,7 @@ from prospector.store.tables import (
     SUPPRESSION,
 )
 
+Db = Session | Connection  # the dispatcher's hot path uses plain connections: less overhead
 OUT = "out"
 SENDING, SENT, RETRY, FAILED, UNCERTAIN = "sending", "sent", "retry", "failed", "uncertain"
 IN_FLIGHT = (SENDING, RETRY, UNCERTAIN)
@@ -74,7 +75,7 @@ class MailboxStatus:
 # --- finding work --------------------------------------------------------------------------
 
 
-def due_steps(session: Session, now: datetime, *, limit: int) -> list[DueStep]:
+def due_steps(session: Db, now: datetime, *, limit: int) -> list[DueStep]:
     """Active enrollments due at `now`, oldest first (the (state, next_due_at) index)."""
     query = (
         select(
@@ -97,7 +98,7 @@ def due_steps(session: Session, now: datetime, *, limit: int) -> list[DueStep]:
     return list(map(DueStep._make, session.execute(query).all()))
 
 
-def due_retries(session: Session, now: datetime, *, limit: int) -> list[PendingRetry]:
+def due_retries(session: Db, now: datetime, *, limit: int) -> list[PendingRetry]:
     query = (
         select(
             MESSAGE.c.id,
@@ -128,7 +129,7 @@ _BLOCKS = (
 _SUPPRESSED = select(SUPPRESSION.c.reason).where(SUPPRESSION.c.email == bindparam("email"))
 
 
-def suppression_reason(session: Session, email: str, contact_id: int | None) -> str | None:
+def suppression_reason(session: Db, email: str, contact_id: int | None) -> str | None:
     """Why `email` must not be emailed now: a suppression entry, or the contact's own flags
     (do-not-contact, excluded by a red flag or list hygiene since enrolment). One query."""
     address = email.lower()
@@ -150,7 +151,7 @@ def suppression_reason(session: Session, email: str, contact_id: int | None) -> 
 # --- counting for caps ---------------------------------------------------------------------
 
 
-def sent_by_mailbox(session: Session, mailbox: str, start: datetime, end: datetime) -> int:
+def sent_by_mailbox(session: Db, mailbox: str, start: datetime, end: datetime) -> int:
     """Outbound messages the mailbox took on in [start, end), whatever became of them."""
     query = select(func.count()).where(
         MESSAGE.c.mailbox == mailbox,
@@ -161,7 +162,7 @@ def sent_by_mailbox(session: Session, mailbox: str, start: datetime, end: dateti
     return int(session.execute(query).scalar_one())
 
 
-def sent_per_account(session: Session, start: datetime, end: datetime) -> Counter[int]:
+def sent_per_account(session: Db, start: datetime, end: datetime) -> Counter[int]:
     """Outbound messages per account in [start, end): one query per mailbox per tick."""
     query = (
         select(MESSAGE.c.account_id, func.count())
@@ -176,7 +177,7 @@ def sent_per_account(session: Session, start: datetime, end: datetime) -> Counte
     return Counter({int(account): int(n) for account, n in session.execute(query)})
 
 
-def accounts_in_progress(session: Session) -> dict[str, set[int]]:
+def accounts_in_progress(session: Db) -> dict[str, set[int]]:
     """Per sequence, accounts with a conversation under way: a live enrollment that has sent
     something, or whose step is claimed right now (next_due_at cleared while it is sent)."""
     live = ENROLLMENT.c.state.in_(("active", "paused"))
@@ -194,22 +195,25 @@ def accounts_in_progress(session: Session) -> dict[str, set[int]]:
 # --- claiming ------------------------------------------------------------------------------
 
 
-def claim_step(session: Session, due: DueStep, now: datetime) -> bool:
-    """Take the step for sending; False when it is no longer due (paused, stopped, taken)."""
-    result = session.execute(
-        update(ENROLLMENT)
-        .where(
-            ENROLLMENT.c.id == due.enrollment_id,
-            ENROLLMENT.c.state == "active",
-            ENROLLMENT.c.step == due.step,
-            ENROLLMENT.c.next_due_at <= now,
-        )
-        .values(next_due_at=None, updated_at=now)
+_CLAIM = (
+    update(ENROLLMENT)
+    .where(
+        ENROLLMENT.c.id == bindparam("enrollment"),
+        ENROLLMENT.c.state == "active",
+        ENROLLMENT.c.step == bindparam("at_step"),
+        ENROLLMENT.c.next_due_at <= bindparam("now"),
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    .values(next_due_at=None, updated_at=bindparam("now"))
+)
 
 
-def defer_step(session: Session, due: DueStep, until: datetime) -> None:
+def claim_step(session: Db, due: DueStep, now: datetime) -> bool:
+    """Take the step for sending; False when it is no longer due (paused, stopped, taken)."""
+    params = {"enrollment": due.enrollment_id, "at_step": due.step, "now": now}
+    return bool(getattr(session.execute(_CLAIM, params), "rowcount", 0) == 1)
+
+
+def defer_step(session: Db, due: DueStep, until: datetime) -> None:
     """Not yet: the step is due again at `until` (only if nothing else changed it meanwhile)."""
     session.execute(
         update(ENROLLMENT)
@@ -223,13 +227,16 @@ def defer_step(session: Session, due: DueStep, until: datetime) -> None:
     )
 
 
-def insert_outbound(session: Session, values: dict[str, Any]) -> int:
+_INSERT_MESSAGE = insert(MESSAGE).returning(MESSAGE.c.id)
+
+
+def insert_outbound(session: Db, values: dict[str, Any]) -> int:
     """The message row, state "sending", committed by the caller before SMTP is called."""
     row = {"direction": OUT, "state": SENDING, "attempts": 1, "error": "", **values}
-    return int(session.execute(insert(MESSAGE).returning(MESSAGE.c.id), row).scalar_one())
+    return int(session.execute(_INSERT_MESSAGE, row).scalar_one())
 
 
-def claim_retry(session: Session, message_id: int, now: datetime) -> bool:
+def claim_retry(session: Db, message_id: int, now: datetime) -> bool:
     result = session.execute(
         update(MESSAGE)
         .where(MESSAGE.c.id == message_id, MESSAGE.c.state == RETRY)
@@ -238,20 +245,37 @@ def claim_retry(session: Session, message_id: int, now: datetime) -> bool:
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def contact_and_account(
-    session: Session, contact_id: int
-) -> tuple[tables.Contact, tables.Account] | None:
-    """Both rows in one query, for rendering."""
-    query = (
-        select(tables.Contact, tables.Account)
-        .join(tables.Account, tables.Account.id == tables.Contact.account_id)  # type: ignore[arg-type]
-        .where(tables.Contact.id == contact_id)  # type: ignore[arg-type]
-    )
-    row = session.execute(query).first()
-    return None if row is None else (row[0], row[1])
+def contact_and_account(session: Db, contact_id: int) -> tuple[Row[Any], Row[Any]] | None:
+    """The contact's and its account's rows (plain rows: no ORM objects in the hot path)."""
+    contact = session.execute(_CONTACT, {"id": contact_id}).first()
+    if contact is None:
+        return None
+    account = session.execute(_ACCOUNT, {"id": contact.account_id}).first()
+    return None if account is None else (contact, account)
 
 
-def thread_ids(session: Session, enrollment_id: int) -> dict[int, str]:
+_CONTACT = select(CONTACT).where(CONTACT.c.id == bindparam("id"))
+_ACCOUNT = select(tables.ACCOUNT).where(tables.ACCOUNT.c.id == bindparam("id"))
+
+
+def contact_by_id(session: Db, contact_id: int) -> Row[Any] | None:
+    return session.execute(_CONTACT, {"id": contact_id}).first()
+
+
+def recipient(session: Db, message_id: int) -> str | None:
+    found = session.execute(select(MESSAGE.c.to_address).where(MESSAGE.c.id == message_id))
+    value = found.scalar()
+    return None if value is None else str(value)
+
+
+def sequence_of(session: Db, enrollment_id: int) -> str | None:
+    found = session.execute(
+        select(ENROLLMENT.c.sequence).where(ENROLLMENT.c.id == enrollment_id)
+    ).scalar()
+    return None if found is None else str(found)
+
+
+def thread_ids(session: Db, enrollment_id: int) -> dict[int, str]:
     """Message-IDs already fixed for this enrollment, by step (for In-Reply-To/References)."""
     query = select(MESSAGE.c.step, MESSAGE.c.message_id).where(
         MESSAGE.c.enrollment_id == enrollment_id, MESSAGE.c.direction == OUT
@@ -262,16 +286,43 @@ def thread_ids(session: Session, enrollment_id: int) -> dict[int, str]:
 # --- outcomes ------------------------------------------------------------------------------
 
 
-def set_message(session: Session, message_id: int, **values: Any) -> None:
+_MARK_SENT = (
+    update(MESSAGE)
+    .where(MESSAGE.c.id == bindparam("row"))
+    .values(state=SENT, sent_at=bindparam("now"), error="")
+)
+
+
+def mark_sent(session: Db, message_id: int, now: datetime) -> None:
+    session.execute(_MARK_SENT, {"row": message_id, "now": now})
+
+
+def set_message(session: Db, message_id: int, **values: Any) -> None:
     session.execute(update(MESSAGE).where(MESSAGE.c.id == message_id).values(**values))
 
 
-def set_enrollment(session: Session, enrollment_id: int, **values: Any) -> None:
+def set_enrollment(session: Db, enrollment_id: int, **values: Any) -> None:
     session.execute(update(ENROLLMENT).where(ENROLLMENT.c.id == enrollment_id).values(**values))
 
 
+_ADVANCE = (
+    update(ENROLLMENT)
+    .where(
+        ENROLLMENT.c.id == bindparam("enrollment"),
+        ENROLLMENT.c.state == "active",
+        ENROLLMENT.c.step == bindparam("at_step"),
+    )
+    .values(
+        step=bindparam("next_step"),
+        next_due_at=bindparam("next_due"),
+        state=bindparam("state"),
+        updated_at=bindparam("now"),
+    )
+)
+
+
 def advance(
-    session: Session,
+    session: Db,
     enrollment_id: int,
     from_step: int,
     next_due_at: datetime | None,
@@ -280,19 +331,18 @@ def advance(
     state: str = "active",
 ) -> bool:
     """Step forward if the enrollment is still active at `from_step`; False otherwise."""
-    result = session.execute(
-        update(ENROLLMENT)
-        .where(
-            ENROLLMENT.c.id == enrollment_id,
-            ENROLLMENT.c.state == "active",
-            ENROLLMENT.c.step == from_step,
-        )
-        .values(step=from_step + 1, next_due_at=next_due_at, state=state, updated_at=now)
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    params = {
+        "enrollment": enrollment_id,
+        "at_step": from_step,
+        "next_step": from_step + 1,
+        "next_due": next_due_at,
+        "state": state,
+        "now": now,
+    }
+    return bool(getattr(session.execute(_ADVANCE, params), "rowcount", 0) == 1)
 
 
-def position(session: Session, enrollment_id: int, message_id: int) -> tuple[str, int, str] | None:
+def position(session: Db, enrollment_id: int, message_id: int) -> tuple[str, int, str] | None:
     """(sequence, step of this message, contact zone) for an enrollment, after a retry."""
     query = (
         select(ENROLLMENT.c.sequence, MESSAGE.c.step, CONTACT.c.timezone)
@@ -304,7 +354,7 @@ def position(session: Session, enrollment_id: int, message_id: int) -> tuple[str
     return None if row is None or row.step is None else (str(row[0]), int(row[1]), str(row[2]))
 
 
-def suppress(session: Session, email: str, reason: str, detail: str, now: datetime) -> bool:
+def suppress(session: Db, email: str, reason: str, detail: str, now: datetime) -> bool:
     """Add the address to the suppression list; False when it already was there."""
     address = email.lower()
     exists = session.execute(
@@ -318,7 +368,7 @@ def suppress(session: Session, email: str, reason: str, detail: str, now: dateti
     return True
 
 
-def mark_uncertain(session: Session) -> list[int]:
+def mark_uncertain(session: Db) -> list[int]:
     """Rows left "sending" by a process that died: SMTP may or may not have taken them."""
     ids = list(
         session.execute(
@@ -333,7 +383,7 @@ def mark_uncertain(session: Session) -> list[int]:
 # --- mailbox state -------------------------------------------------------------------------
 
 
-def mailbox_status(session: Session, mailbox: str) -> MailboxStatus:
+def mailbox_status(session: Db, mailbox: str) -> MailboxStatus:
     row = session.execute(
         select(
             MAILBOX_STATE.c.next_send_at,
@@ -347,7 +397,7 @@ def mailbox_status(session: Session, mailbox: str) -> MailboxStatus:
     return MailboxStatus(mailbox, *row)
 
 
-def all_mailbox_status(session: Session) -> list[MailboxStatus]:
+def all_mailbox_status(session: Db) -> list[MailboxStatus]:
     query = select(
         MAILBOX_STATE.c.mailbox,
         MAILBOX_STATE.c.next_send_at,
@@ -358,7 +408,7 @@ def all_mailbox_status(session: Session) -> list[MailboxStatus]:
     return [MailboxStatus(*row) for row in session.execute(query)]
 
 
-def save_mailbox_status(session: Session, status: MailboxStatus, now: datetime) -> None:
+def save_mailbox_status(session: Db, status: MailboxStatus, now: datetime) -> None:
     values = {
         "next_send_at": status.next_send_at,
         "failures": status.failures,
@@ -376,7 +426,7 @@ def save_mailbox_status(session: Session, status: MailboxStatus, now: datetime) 
 # --- what is coming ------------------------------------------------------------------------
 
 
-def upcoming(session: Session, *, limit: int) -> Sequence[Any]:
+def upcoming(session: Db, *, limit: int) -> Sequence[Any]:
     """Active enrollments by next send time, for `prospector status --upcoming`."""
     query = (
         select(

@@ -326,3 +326,24 @@ def outbox_message() -> type:
     from prospector.store.tables import Message
 
     return Message
+
+
+def test_a_sequence_window_overrides_the_config_window(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    settings = workspace(sqlite_engine, tmp_path, [person("ann", "Alpha")])
+    path = settings.sequences_dir / "referral-ask.toml"
+    text = path.read_text()
+    # Mornings only: the config's evening window no longer applies to this sequence.
+    marker = "# [window]"
+    assert marker in text
+    head, tail = text.split("\n[[steps]]", 1)
+    path.write_text(head + '\n[window]\nhours = ["07:00-09:00"]\n\n[[steps]]' + tail)
+    recorder = Recorder()
+    d = dispatcher(sqlite_engine, settings, recorder)
+    assert tick(d, EVENING)["waiting"] == {"outside the send window": 1}
+    # 07:00 in New York the next morning (Wednesday) is 12:00 UTC.
+    assert enrollment_of(sqlite_engine, "ann@alpha-soft.com").next_due_at == EVENING.replace(
+        hour=12
+    ) + timedelta(days=1)
+    assert tick(d, EVENING.replace(hour=12) + timedelta(days=1))["sent"] == 1
