@@ -8,7 +8,17 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from prospector.cli import contacts, enroll, init, preview, run, segments, status, validate
+from prospector.cli import (
+    contacts,
+    enroll,
+    init,
+    outbox,
+    preview,
+    run,
+    segments,
+    status,
+    validate,
+)
 from prospector.cli.output import EXIT_ERROR, EXIT_INVALID, EXIT_NOT_FOUND, err_console
 from prospector.errors import InvalidError, NotFoundError, ProspectorError
 
@@ -58,7 +68,7 @@ def _root(
     ctx.obj = config
 
 
-for module in (init, validate, contacts, segments, enroll, preview, run, status):
+for module in (init, validate, contacts, segments, enroll, preview, run, status, outbox):
     module.register(app)
 
 

@@ -23,9 +23,9 @@ from typing import Any, Protocol
 
 from jinja2 import Environment
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from prospector.config import Mailbox, Settings
-from prospector.domain.calendar import add_business_days
 from prospector.domain.caps import mailbox_day
 from prospector.domain.delivery import Delivery, Scope, Verdict
 from prospector.domain.pacing import next_send_after
@@ -33,6 +33,7 @@ from prospector.domain.retrying import mailbox_pause, retry_delay
 from prospector.domain.sendability import Facts, Stop, Wait, decide
 from prospector.domain.sequences import Sequence, thread_start
 from prospector.engine.catalog import mail_domain, message_context, outgoing_bytes, render_step
+from prospector.engine.progress import advance_enrollment
 from prospector.errors import SequenceError
 from prospector.mail.compose import new_message_id
 from prospector.store import outbox
@@ -202,6 +203,10 @@ class Dispatcher:
         if isinstance(claimed, Stop):
             report.stopped += 1
             return
+        if isinstance(claimed, _Held):
+            log.warning("enrollment %s held: %s", due.enrollment_id, claimed.reason)
+            report.held += 1
+            return
         if claimed is None:
             return  # someone else changed it in between: nothing to do
         message_row = claimed
@@ -332,7 +337,7 @@ class Dispatcher:
         built: tuple[dict[str, Any], bytes],
         facts: Facts,
         now: datetime,
-    ) -> _Attempt | Stop | None:
+    ) -> _Attempt | Stop | _Held | None:
         """Commit the claim and the message row before any byte goes to SMTP.
 
         The suppression list and the contact's flags are read in the same transaction, so
@@ -349,7 +354,16 @@ class Dispatcher:
                     return decision
             if not outbox.claim_step(session, due, now):
                 return None
-            row_id = outbox.insert_outbound(session, built[0])
+            try:
+                with session.begin_nested():
+                    row_id = outbox.insert_outbound(session, built[0])
+            except IntegrityError:  # this step already has a message: never write a second
+                existing = outbox.step_message(session, due.enrollment_id)
+                reason = f"step {due.step + 1} already has message {existing}"
+                outbox.set_enrollment(
+                    session, due.enrollment_id, state="held", reason=reason, updated_at=now
+                )
+                return _Held(reason)
         return _Attempt(row_id, 1, due.contact_id, due.enrollment_id)
 
     async def _send(
@@ -466,11 +480,6 @@ class Dispatcher:
         due: outbox.DueStep | None,
         sequence: Sequence | None,
     ) -> None:
-        """Move the enrollment to its next step, due after the step's business-day wait.
-
-        Only an enrollment still active at that step moves: a reply that stopped it while
-        the message was on the wire wins.
-        """
         if attempt.enrollment_id is None:
             return
         if due is not None:
@@ -481,20 +490,15 @@ class Dispatcher:
                 return
             name, step, zone = position
             sequence = self.sequences.get(name)
-        following = step + 1
-        if sequence is None or following >= len(sequence.steps):
-            if outbox.advance(session, attempt.enrollment_id, step, None, now, state="completed"):
-                record_event(
-                    session,
-                    "enrollment.completed",
-                    at=now,
-                    contact_id=attempt.contact_id,
-                    enrollment_id=attempt.enrollment_id,
-                )
-            return
-        wait = sequence.steps[following].wait_days
-        next_due = add_business_days(now, wait, self._zone(zone))
-        outbox.advance(session, attempt.enrollment_id, step, next_due, now)
+        advance_enrollment(
+            session,
+            enrollment_id=attempt.enrollment_id,
+            contact_id=attempt.contact_id,
+            step=step,
+            zone=self._zone(zone),
+            sequence=sequence,
+            now=now,
+        )
 
     def _fail(
         self,
@@ -601,6 +605,11 @@ def _stop_enrollment(
         enrollment_id=enrollment_id,
         data={"reason": reason},
     )
+
+
+@dataclass(frozen=True)
+class _Held:
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -445,3 +445,87 @@ def upcoming(session: Db, *, limit: int) -> Sequence[Any]:
         .limit(limit)
     )
     return session.execute(query).all()
+
+
+# --- for a human: what is stuck, and their decisions -----------------------------------------
+
+
+def unsettled_messages(session: Db) -> Sequence[Any]:
+    """(id, state, to, sequence, step 1-based, error, created_at) of messages not settled."""
+    query = (
+        select(
+            MESSAGE.c.id,
+            MESSAGE.c.state,
+            MESSAGE.c.to_address,
+            func.coalesce(ENROLLMENT.c.sequence, ""),
+            func.coalesce(MESSAGE.c.step, -1) + 1,
+            MESSAGE.c.error,
+            MESSAGE.c.created_at,
+        )
+        .outerjoin(ENROLLMENT, ENROLLMENT.c.id == MESSAGE.c.enrollment_id)
+        .where(MESSAGE.c.direction == OUT, MESSAGE.c.state.in_((RETRY, FAILED, UNCERTAIN)))
+    )
+    return session.execute(query).all()
+
+
+def held_enrollments(session: Db) -> Sequence[Any]:
+    """(id, state, email, sequence, step 1-based, reason, updated_at) of held enrollments."""
+    query = (
+        select(
+            ENROLLMENT.c.id,
+            ENROLLMENT.c.state,
+            CONTACT.c.email,
+            ENROLLMENT.c.sequence,
+            ENROLLMENT.c.step + 1,
+            ENROLLMENT.c.reason,
+            ENROLLMENT.c.updated_at,
+        )
+        .join(CONTACT, CONTACT.c.id == ENROLLMENT.c.contact_id)
+        .where(ENROLLMENT.c.state == "held")
+    )
+    return session.execute(query).all()
+
+
+def message_state(session: Db, message_id: int) -> str | None:
+    query = select(MESSAGE.c.state).where(MESSAGE.c.id == message_id, MESSAGE.c.direction == OUT)
+    found = session.execute(query).scalar()
+    return None if found is None else str(found)
+
+
+def message_enrollment(session: Db, message_id: int) -> tuple[int, int | None] | None:
+    row = session.execute(
+        select(MESSAGE.c.enrollment_id, MESSAGE.c.contact_id).where(MESSAGE.c.id == message_id)
+    ).first()
+    if row is None or row.enrollment_id is None:
+        return None
+    return int(row.enrollment_id), row.contact_id
+
+
+def reactivate(session: Db, enrollment_id: int, now: datetime) -> None:
+    """A held enrollment becomes active again (a stopped or completed one stays as it is)."""
+    session.execute(
+        update(ENROLLMENT)
+        .where(ENROLLMENT.c.id == enrollment_id, ENROLLMENT.c.state == "held")
+        .values(state="active", reason="", updated_at=now)
+    )
+
+
+def release_held(session: Db, enrollment_id: int, now: datetime) -> bool:
+    """Held → active with its step due now; False when it is not held."""
+    result = session.execute(
+        update(ENROLLMENT)
+        .where(ENROLLMENT.c.id == enrollment_id, ENROLLMENT.c.state == "held")
+        .values(state="active", reason="", next_due_at=now, updated_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def step_message(session: Db, enrollment_id: int) -> int | None:
+    """The outbound message already written for the enrollment's current step, if any."""
+    query = (
+        select(MESSAGE.c.id)
+        .join(ENROLLMENT, ENROLLMENT.c.id == MESSAGE.c.enrollment_id)
+        .where(ENROLLMENT.c.id == enrollment_id, MESSAGE.c.step == ENROLLMENT.c.step)
+    )
+    found = session.execute(query).scalar()
+    return None if found is None else int(found)
