@@ -82,6 +82,11 @@ class Mailbox(_Model):
     timezone: str = ""  # the mailbox's own day, for its cap; empty: workspace.timezone
     smtp: Server = Server()  # submission: STARTTLS on 587 is the common default
     imap: Server = Server(security="tls")  # IMAP: implicit TLS on 993 is the common default
+    # Who puts a copy of each sent message in the Sent folder: "server" (Gmail, Microsoft 365
+    # and most providers do it for SMTP submissions; it also lets prospector settle messages
+    # left uncertain by a crash), "append" (prospector appends it over IMAP), or "none".
+    sent_copy: Literal["server", "append", "none"] = "server"
+    sent_folder: str = ""  # empty: the folder marked \Sent (RFC 6154), else "Sent"
 
     @field_validator("timezone")
     @classmethod
@@ -116,6 +121,7 @@ class Sending(_Model):
     max_attempts: int = Field(default=6, ge=1)
     mailbox_failures_to_pause: int = Field(default=3, ge=1)
     smtp_timeout_seconds: float = Field(default=60, gt=0)
+    reconcile_after_seconds: float = Field(default=300, ge=0)
 
     @model_validator(mode="after")
     def _gap_in_order(self) -> Sending:

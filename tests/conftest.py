@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, text
 from prospector.store.db import make_engine, upgrade
 from tests.servers import postgres_cluster
 
-pytest_plugins = ["tests.conftest_smtp"]
+pytest_plugins = ["tests.conftest_smtp", "tests.conftest_imap"]
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 _names = itertools.count()

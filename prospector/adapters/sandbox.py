@@ -213,7 +213,13 @@ class Sandbox:
         try:
             try:
                 smtp_port, imap_port = self._ports
-                smtp = await serve_smtp(HOST, smtp_port, Delivered(self._delivered_dir), logins)
+                smtp = await serve_smtp(
+                    HOST,
+                    smtp_port,
+                    Delivered(self._delivered_dir),
+                    logins,
+                    self._store.file_sent,
+                )
                 servers.append(smtp)
                 imap = await serve_imap(HOST, imap_port, self._store, logins)
                 servers.append(imap)

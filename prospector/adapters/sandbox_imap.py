@@ -94,6 +94,14 @@ class MailStore:
         inbox = mailbox.Maildir(str(self.prepare(user)), create=False)
         inbox.add(raw)  # bytes are written as given: only LF is mapped, to LF
 
+    def file_sent(self, user: str, raw: bytes) -> None:
+        """What `user` submitted over SMTP, filed in their Sent folder and marked seen, as
+        Gmail and Microsoft 365 do: prospector finds crash-interrupted sends there."""
+        sent_dir = self.prepare(user) / ".Sent"
+        sent = mailbox.Maildir(str(sent_dir), create=False)
+        key = sent.add(raw)  # written unchanged into new/, via tmp/ and a rename
+        os.rename(sent_dir / "new" / key, sent_dir / "cur" / f"{key}:2,S")
+
     def clear_stale_locks(self) -> None:
         """Remove lock files a killed server left; only call while no server uses `base`."""
         for lock in self.base.rglob("*.lock"):

@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,8 +86,9 @@ def delivered_files(directory: Path) -> list[Path]:
 class _Handler:
     """aiosmtpd hooks: refuse MAIL FROM before AUTH, keep the message at the end of DATA."""
 
-    def __init__(self, delivered: Delivered) -> None:
+    def __init__(self, delivered: Delivered, file_sent: Callable[[str, bytes], None]) -> None:
         self._delivered = delivered
+        self._file_sent = file_sent
 
     async def handle_MAIL(
         self,
@@ -107,6 +108,8 @@ class _Handler:
         data = envelope.original_content
         assert data is not None  # aiosmtpd sets it before calling this hook
         path = self._delivered.keep(data)
+        if isinstance(session.auth_data, str):  # the logged-in mailbox (see _Authenticator)
+            self._file_sent(session.auth_data, data)
         return f"250 2.0.0 OK: queued as {path.stem}"
 
 
@@ -128,11 +131,16 @@ class _Authenticator:
 
 
 async def serve_smtp(
-    host: str, port: int, delivered: Delivered, logins: Mapping[str, str]
+    host: str,
+    port: int,
+    delivered: Delivered,
+    logins: Mapping[str, str],
+    file_sent: Callable[[str, bytes], None],
 ) -> asyncio.Server:
-    """Listen on `host:port` (0: any free port) on the running loop."""
+    """Listen on `host:port` (0: any free port) on the running loop; every accepted message
+    is kept in `delivered` and filed in the sender's Sent folder by `file_sent`."""
     loop = asyncio.get_running_loop()
-    handler = _Handler(delivered)
+    handler = _Handler(delivered, file_sent)
     authenticator = _Authenticator(logins)
 
     def protocol() -> SMTP:

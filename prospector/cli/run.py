@@ -11,17 +11,21 @@ from contextlib import asynccontextmanager
 import typer
 
 from prospector.adapters.sandbox import Endpoint, Sandbox
+from prospector.adapters.sent_folder import imap_sent_folder
 from prospector.adapters.smtp import SmtpTransport
 from prospector.cli import logs
 from prospector.cli.output import console
 from prospector.cli.workspace import Workspace, config_path
 from prospector.config import Mailbox, Server, Settings
+from prospector.engine.catalog import load_sequences
 from prospector.engine.dispatch import Transport, TransportFactory
+from prospector.engine.reconcile import Reconciler
 from prospector.engine.sending import SendingJob
 from prospector.engine.service import Job, Service
 from prospector.store.lock import daemon_lock
 
 log = logging.getLogger("prospector.run")
+RECONCILE_SECONDS = 60.0  # uncertain messages are rare: a look a minute is plenty
 
 
 def register(app: typer.Typer) -> None:
@@ -61,9 +65,19 @@ def _run(workspace: Workspace, *, once: bool) -> None:
     with daemon_lock(workspace.engine):
         service = Service(workspace.engine, [])
         sending = SendingJob(
-            workspace.engine, settings, smtp_transports(settings), stopping=service.stopping
+            workspace.engine,
+            settings,
+            smtp_transports(settings),
+            stopping=service.stopping,
+            sent_folders=imap_sent_folder,
         )
-        service.jobs = [Job("dispatch", settings.config.sending.tick_seconds, sending)]
+        reconcile = Reconciler(
+            workspace.engine, settings, lambda: load_sequences(settings)[0], imap_sent_folder
+        )
+        service.jobs = [  # reconcile first: a message found missing goes out in this pass
+            Job("reconcile", RECONCILE_SECONDS, reconcile),
+            Job("dispatch", settings.config.sending.tick_seconds, sending),
+        ]
         service.start_up()
         if once:
             for name, result in service.run_once().items():

@@ -34,7 +34,8 @@ from prospector.domain.sendability import Facts, Stop, Wait, decide
 from prospector.domain.sequences import Sequence, thread_start
 from prospector.engine.catalog import mail_domain, message_context, outgoing_bytes, render_step
 from prospector.engine.progress import advance_enrollment
-from prospector.errors import SequenceError
+from prospector.engine.reconcile import SentFolders
+from prospector.errors import ProspectorError, SequenceError
 from prospector.mail.compose import new_message_id
 from prospector.store import outbox
 from prospector.store.events import record_event
@@ -115,6 +116,7 @@ class Dispatcher:
         token: Callable[[], str] = lambda: secrets.token_hex(16),
         stopping: Callable[[], bool] = lambda: False,
         unusable: frozenset[str] | set[str] = frozenset(),
+        sent_folders: SentFolders | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -125,6 +127,7 @@ class Dispatcher:
         self.token = token
         self.stopping = stopping
         self.unusable = unusable  # sequences with errors: their steps wait until fixed
+        self.sent_folders = sent_folders  # for mailboxes whose sent_copy is "append"
         self.mailboxes = {m.id: m for m in settings.config.mailboxes}
 
     async def tick(self, now: datetime) -> TickReport:
@@ -215,6 +218,8 @@ class Dispatcher:
         box.per_account[due.account_id] += 1
         delivery = await self._send(box, connections, due.email, built[1])
         self._settle(message_row, delivery, box, now, report, due=due, sequence=sequence)
+        if delivery.sent:
+            self._copy_to_sent(box.mailbox, built[1], now)
 
     async def _retry(
         self,
@@ -275,6 +280,8 @@ class Dispatcher:
         delivery = await self._send(box, connections, retry.email, retry.raw.encode("ascii"))
         attempt = _Attempt(retry.id, retry.attempts + 1, retry.contact_id, retry.enrollment_id)
         self._settle(attempt, delivery, box, now, report, due=None, sequence=None)
+        if delivery.sent:
+            self._copy_to_sent(box.mailbox, retry.raw.encode("ascii"), now)
 
     # --- building and claiming -----------------------------------------------------------
 
@@ -357,9 +364,13 @@ class Dispatcher:
             try:
                 with session.begin_nested():
                     row_id = outbox.insert_outbound(session, built[0])
-            except IntegrityError:  # this step already has a message: never write a second
+            except IntegrityError as exc:  # never a second message for one step
                 existing = outbox.step_message(session, due.enrollment_id)
-                reason = f"step {due.step + 1} already has message {existing}"
+                reason = (
+                    f"step {due.step + 1} already has message {existing}"
+                    if existing is not None
+                    else f"cannot write the message row: {exc.orig}"
+                )
                 outbox.set_enrollment(
                     session, due.enrollment_id, state="held", reason=reason, updated_at=now
                 )
@@ -372,6 +383,16 @@ class Dispatcher:
         if box.transport is None:
             box.transport = await connections.enter_async_context(self.transports(box.mailbox))
         return await box.transport.send(sender=box.mailbox.address, recipient=recipient, data=data)
+
+    def _copy_to_sent(self, mailbox: Mailbox, data: bytes, now: datetime) -> None:
+        """The rep sees what went out in their mail client; a failed copy is only logged."""
+        if mailbox.sent_copy != "append" or self.sent_folders is None:
+            return
+        try:
+            with self.sent_folders(mailbox) as folder:
+                folder.append(data, now)
+        except (ProspectorError, OSError) as exc:
+            log.warning("could not copy a sent message to %s's Sent folder: %s", mailbox.id, exc)
 
     # --- outcomes ------------------------------------------------------------------------
 

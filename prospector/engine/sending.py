@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from prospector.config import Settings
 from prospector.engine.catalog import load_sequences
 from prospector.engine.dispatch import Dispatcher, TickReport, TransportFactory
+from prospector.engine.reconcile import SentFolders
 from prospector.engine.validation import concerns, validate_workspace
 from prospector.mail.render import environment
 
@@ -34,8 +35,10 @@ class SendingJob:
         *,
         rng: random.Random | None = None,
         stopping: Callable[[], bool] = lambda: False,
+        sent_folders: SentFolders | None = None,
     ) -> None:
         self.engine = engine
+        self.sent_folders = sent_folders
         self.settings = settings
         self.transports = transports
         self.rng = rng or random.Random()
@@ -74,6 +77,7 @@ class SendingJob:
             rng=self.rng,
             stopping=self.stopping,
             unusable={name for name, problem in broken.items() if problem is not None},
+            sent_folders=self.sent_folders,
         )
 
     def _files_signature(self) -> tuple[tuple[str, float], ...]:

@@ -529,3 +529,31 @@ def step_message(session: Db, enrollment_id: int) -> int | None:
     )
     found = session.execute(query).scalar()
     return None if found is None else int(found)
+
+
+class Uncertain(NamedTuple):
+    id: int
+    message_id: str
+    mailbox: str
+    contact_id: int | None
+    enrollment_id: int | None
+
+
+def uncertain_messages(session: Db, *, before: datetime) -> list[Uncertain]:
+    """Uncertain outbound messages first written before `before` (older than a grace period)."""
+    query = (
+        select(
+            MESSAGE.c.id,
+            MESSAGE.c.message_id,
+            MESSAGE.c.mailbox,
+            MESSAGE.c.contact_id,
+            MESSAGE.c.enrollment_id,
+        )
+        .where(
+            MESSAGE.c.direction == OUT,
+            MESSAGE.c.state == UNCERTAIN,
+            MESSAGE.c.created_at < before,
+        )
+        .order_by(MESSAGE.c.id)
+    )
+    return list(map(Uncertain._make, session.execute(query).all()))

@@ -319,3 +319,35 @@ def test_imap_sees_the_same_bytes_as_the_file_system(sandbox: Sandbox) -> None:
     sandbox.drop_reply(SDR, lf_only)
     sandbox.drop_reply(SDR, outbound())
     assert list(inbox(sandbox.endpoints.imap).values()) == [outbound(), outbound()]
+
+
+def test_submitted_mail_is_filed_in_the_senders_sent_folder(tmp_path: Path) -> None:
+    """As at Gmail: what a mailbox sends over SMTP appears in its Sent folder, seen."""
+    raw = (
+        b"From: a@x.test\r\nTo: b@y.test\r\nSubject: hi\r\nMessage-ID: <s1@x.test>\r\n\r\nhello\r\n"
+    )
+    with Sandbox(tmp_path / "sb", mailboxes=["a@x.test"]) as box:
+        endpoints = box.endpoints
+        assert endpoints is not None
+
+        async def send() -> None:
+            await aiosmtplib.send(
+                raw,
+                sender="a@x.test",
+                recipients=["b@y.test"],
+                hostname=endpoints.smtp.host,
+                port=endpoints.smtp.port,
+                username=endpoints.smtp.username,
+                password=endpoints.smtp.password,
+                use_tls=False,
+                start_tls=False,
+            )
+
+        asyncio.run(send())
+        with IMAPClient(endpoints.imap.host, port=endpoints.imap.port, ssl=False) as client:
+            client.login(endpoints.imap.username, endpoints.imap.password)
+            client.select_folder("Sent", readonly=True)
+            uids = client.search(["HEADER", "Message-ID", "<s1@x.test>"])
+            assert len(uids) == 1
+            fetched = client.fetch(uids, ["FLAGS"])
+            assert b"\\Seen" in fetched[uids[0]][b"FLAGS"]

@@ -174,3 +174,53 @@ def test_run_sandbox_delivers_to_local_files(ws: Path) -> None:
     assert first["From"] == "Alex Morgan <alex@northwind-demo.com>"
     assert message_states(ws) == Counter({"sent": expected})
     assert "PROSPECTOR_SANDBOX_PASSWORD" not in (ws / "config.toml").read_text()
+
+
+def many_prospects(ws: Path, n: int) -> None:
+    """`n` in-segment prospects at `n` companies, replacing the sample contacts."""
+    zones = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"]
+    lines = [
+        "email,first_name,last_name,title,company,website,industry,employees,revenue,country,timezone,business_model"
+    ]
+    for i in range(n):
+        lines.append(
+            f"p{i}@co{i}.example,Pat,Doe{i},CEO,Co {i},co{i}.example,saas,200,10000000,US,"
+            f"{zones[i % 4]},b2b"
+        )
+    (ws / "contacts.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_sigkill_then_restart_in_the_sandbox_delivers_each_message_exactly_once(
+    ws: Path,
+) -> None:
+    many_prospects(ws, 150)
+    config = ws / "config.toml"
+    config.write_text(
+        config.read_text()
+        .replace("reconcile_after_seconds = 300", "reconcile_after_seconds = 0")
+        .replace("accounts_in_progress = 10 ", "accounts_in_progress = 1000 ")
+        .replace("daily_cap = 50 ", "daily_cap = 1000 ")
+    )
+    configure(ws, 1)
+    expected = enrolled_count(ws)
+    assert expected == 150
+    delivered = ws / "sandbox" / "delivered"
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "prospector", "--config", str(config), "run", "--sandbox"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: delivered.is_dir() and len(list(delivered.glob("*.eml"))) >= 30)
+        daemon.send_signal(signal.SIGKILL)
+        daemon.wait(timeout=10)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert len(list(delivered.glob("*.eml"))) < expected, "the kill must land mid-way"
+    restarted = cli(ws, "run", "--sandbox", "--once")
+    assert restarted.exit_code == 0, restarted.output
+    ids = [message_from_bytes(p.read_bytes())["Message-ID"] for p in delivered.glob("*.eml")]
+    assert len(ids) == len(set(ids)), "a message arrived twice"
+    assert len(ids) == expected, "a message was lost"
+    assert message_states(ws) == Counter({"sent": expected})

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -22,6 +22,7 @@ from prospector.engine.catalog import load_sequences
 from prospector.engine.dispatch import Dispatcher, Transport
 from prospector.engine.enrolling import enroll
 from prospector.engine.importing import import_contacts
+from prospector.errors import ProspectorError
 from prospector.mail.render import environment
 from prospector.store.tables import Contact, Enrollment, Event, Message
 from tests.conftest import NOW
@@ -154,3 +155,28 @@ def messages(engine: Engine) -> list[Message]:
 def event_kinds(engine: Engine) -> list[str]:
     with Session(engine) as session:
         return list(session.exec(select(Event.kind).order_by(col(Event.id))))
+
+
+@dataclass
+class SentFolders:
+    """A Sent folder per mailbox, as the provider (or an append) fills it."""
+
+    folders: dict[str, list[bytes]] = field(default_factory=dict)
+    down: bool = False
+
+    @contextmanager
+    def open(self, mailbox: Mailbox) -> Iterator[_Folder]:
+        if self.down:
+            raise ProspectorError("IMAP 127.0.0.1:1: connection refused")
+        yield _Folder(self.folders.setdefault(mailbox.id, []))
+
+
+@dataclass
+class _Folder:
+    messages: list[bytes]
+
+    def contains(self, message_id: str) -> bool:
+        return any(message_from_bytes(m)["Message-ID"] == message_id for m in self.messages)
+
+    def append(self, raw: bytes, when: datetime) -> None:
+        self.messages.append(raw)
