@@ -15,15 +15,14 @@ import logging
 import random
 import secrets
 from collections import Counter
-from collections.abc import Callable, Mapping
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from jinja2 import Environment
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine
 
 from prospector.config import Mailbox, Settings
 from prospector.domain.caps import mailbox_day
@@ -43,6 +42,7 @@ from prospector.store.events import record_event
 log = logging.getLogger("prospector.dispatch")
 
 DUE_BATCH = 5000  # due steps looked at per tick; the rest wait for the next tick
+DETAILS_BATCH = 100  # due steps whose details are read at once, as the tick gets to them
 
 
 class Transport(Protocol):
@@ -129,28 +129,77 @@ class Dispatcher:
         self.unusable = unusable  # sequences with errors: their steps wait until fixed
         self.sent_folders = sent_folders  # for mailboxes whose sent_copy is "append"
         self.mailboxes = {m.id: m for m in settings.config.mailboxes}
+        self._conn: Connection | None = None
 
     async def tick(self, now: datetime) -> TickReport:
         """Send what may be sent at `now`; retries first, then due steps, oldest first."""
         report = TickReport()
-        with self.engine.connect() as session:
+        with self.engine.connect() as conn:
+            self._conn = conn  # one connection per tick: no pool round trip per message
+            try:
+                await self._tick(now, report)
+                conn.commit()  # the last outcome
+            finally:
+                self._conn = None
+        return report
+
+    async def _tick(self, now: datetime, report: TickReport) -> None:
+        with self._read() as session:
             retries = outbox.due_retries(session, now, limit=DUE_BATCH)
-            due = outbox.due_steps(session, now, limit=DUE_BATCH)
+            due = outbox.due_ids(session, now, limit=DUE_BATCH)
             in_progress = outbox.accounts_in_progress(session)
         ticks: dict[str, _MailboxTick] = {}
         async with AsyncExitStack() as connections:
             for retry in retries:
                 if self.stopping():
-                    return report
+                    return
                 box = self._mailbox_tick(retry.mailbox, now, ticks)
                 if box is None:
                     continue  # a retry of a mailbox removed from config waits for it
                 await self._retry(retry, box, now, connections, report)
-            for step in due:
-                if self.stopping():
-                    return report
-                await self._step(step, now, ticks, in_progress, connections, report)
-        return report
+            for start in range(0, len(due), DETAILS_BATCH):
+                with self._read() as session:
+                    steps = outbox.due_steps(session, due[start : start + DETAILS_BATCH])
+                for step in steps:
+                    if self.stopping():
+                        return
+                    await self._step(step, now, ticks, in_progress, connections, report)
+
+    # Units of work on the tick's one connection. A claim commits (with whatever came
+    # before it) before SMTP is called: that is the exactly-once rule. An outcome is written
+    # without its own commit and goes out with the next claim, or at the end of the tick;
+    # a crash in between leaves the row "sending", which start-up marks uncertain and the
+    # reconciler settles, exactly as a crash between SMTP and a separate commit would.
+
+    @contextmanager
+    def _unit(self) -> Iterator[Connection]:
+        """Writes that must be durable now: committed (with anything pending) on success."""
+        conn = self._connection()
+        try:
+            yield conn
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+
+    @contextmanager
+    def _deferred(self) -> Iterator[Connection]:
+        """An outcome: written now, committed with the next unit or at the end of the tick."""
+        conn = self._connection()
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        yield self._connection()
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("the dispatcher's units of work only run inside tick()")
+        return self._conn
 
     # --- per item ------------------------------------------------------------------------
 
@@ -196,7 +245,7 @@ class Dispatcher:
         )
         decision = decide(facts)
         if isinstance(decision, Wait):
-            self._wait(due, decision, box, report)
+            self._wait(due, decision, box, report, now)
             return
         built = self._build(due, sequence, box.mailbox, now)
         if isinstance(built, str):
@@ -231,7 +280,7 @@ class Dispatcher:
     ) -> None:
         if box.blocked:
             return
-        with self.engine.connect() as session:
+        with self._read() as session:
             facts = Facts(
                 now=now,
                 zone=self._zone(retry.zone),
@@ -250,7 +299,7 @@ class Dispatcher:
             )
         decision = decide(facts)
         if isinstance(decision, Stop):
-            with self.engine.begin() as session:
+            with self._unit() as session:
                 outbox.set_message(session, retry.id, state=outbox.FAILED, error=decision.reason)
                 if retry.enrollment_id is not None:
                     outbox.set_enrollment(
@@ -274,7 +323,7 @@ class Dispatcher:
             box.blocked = box.blocked or decision.mailbox_blocked
             report.waiting[decision.reason] += 1
             return
-        with self.engine.begin() as session:
+        with self._unit() as session:
             if not outbox.claim_retry(session, retry.id, now):
                 return
         delivery = await self._send(box, connections, retry.email, retry.raw.encode("ascii"))
@@ -290,7 +339,7 @@ class Dispatcher:
     ) -> tuple[dict[str, Any], bytes] | str:
         """The message row's values and its bytes, or why it cannot be built (held for a human)."""
         start = thread_start(sequence, due.step)
-        with self.engine.connect() as session:
+        with self._read() as session:
             found = outbox.contact_and_account(session, due.contact_id)
             if found is None:
                 return "contact or account row is gone"
@@ -347,30 +396,26 @@ class Dispatcher:
     ) -> _Attempt | Stop | _Held | None:
         """Commit the claim and the message row before any byte goes to SMTP.
 
-        The suppression list and the contact's flags are read in the same transaction, so
-        an unsubscribe recorded a moment ago is honoured: the rules decide once more.
+        The claim itself refuses a suppressed or flagged address (the same statement reads
+        the suppression list and the contact's flags), so an unsubscribe recorded a moment
+        ago is honoured; the rules then decide once more, with that fact.
         """
-        with self.engine.begin() as session:
-            blocked = outbox.suppression_reason(session, due.email, due.contact_id)
-            if blocked is not None:  # only this fact changed since the rules said "send"
+        with self._unit() as session:
+            if not outbox.claim_step(session, due, now):
+                blocked = outbox.suppression_reason(session, due.email, due.contact_id)
+                if blocked is None:
+                    return None  # no longer due: paused, stopped or taken meanwhile
+                # Only this fact changed since the rules said "send": they decide again.
                 decision = decide(replace(facts, suppressed=blocked))
                 if isinstance(decision, Stop):
-                    _stop_enrollment(
-                        session, due.enrollment_id, due.contact_id, now, decision.reason
-                    )
+                    reason = decision.reason
+                    _stop_enrollment(session, due.enrollment_id, due.contact_id, now, reason)
                     return decision
-            if not outbox.claim_step(session, due, now):
                 return None
-            try:
-                with session.begin_nested():
-                    row_id = outbox.insert_outbound(session, built[0])
-            except IntegrityError as exc:  # never a second message for one step
+            row_id = outbox.insert_outbound(session, built[0])
+            if row_id is None:  # never a second message for one step (unique per step)
                 existing = outbox.step_message(session, due.enrollment_id)
-                reason = (
-                    f"step {due.step + 1} already has message {existing}"
-                    if existing is not None
-                    else f"cannot write the message row: {exc.orig}"
-                )
+                reason = f"step {due.step + 1} already has message {existing}"
                 outbox.set_enrollment(
                     session, due.enrollment_id, state="held", reason=reason, updated_at=now
                 )
@@ -388,6 +433,7 @@ class Dispatcher:
         """The rep sees what went out in their mail client; a failed copy is only logged."""
         if mailbox.sent_copy != "append" or self.sent_folders is None:
             return
+        self._connection().commit()  # never hold the database while talking to IMAP
         try:
             with self.sent_folders(mailbox) as folder:
                 folder.append(data, now)
@@ -409,7 +455,7 @@ class Dispatcher:
     ) -> None:
         sending = self.settings.config.sending
         status = box.status
-        with self.engine.begin() as session:
+        with self._deferred() as session:
             if delivery.verdict is Verdict.SENT:
                 outbox.mark_sent(session, attempt.id, now)
                 self._advance(session, attempt, now, due, sequence)
@@ -549,7 +595,7 @@ class Dispatcher:
 
     def _hold(self, due: outbox.DueStep, now: datetime, reason: str, report: TickReport) -> None:
         log.warning("enrollment %s held: %s", due.enrollment_id, reason)
-        with self.engine.begin() as session:
+        with self._unit() as session:
             outbox.set_enrollment(
                 session, due.enrollment_id, state="held", reason=reason, updated_at=now
             )
@@ -564,15 +610,20 @@ class Dispatcher:
         report.held += 1
 
     def _wait(
-        self, due: outbox.DueStep, decision: Wait, box: _MailboxTick, report: TickReport
+        self,
+        due: outbox.DueStep,
+        decision: Wait,
+        box: _MailboxTick,
+        report: TickReport,
+        now: datetime,
     ) -> None:
         """Move the step to when it can next go, so the due query does not see it again."""
         report.waiting[decision.reason.split(":")[0]] += 1
         box.blocked = box.blocked or decision.mailbox_blocked
         if decision.until is None or decision.mailbox_blocked:
             return  # mailbox-wide waits end for every prospect at once: keep the order
-        with self.engine.begin() as session:
-            outbox.defer_step(session, due, decision.until)
+        with self._unit() as session:
+            outbox.defer_step(session, due, decision.until, now=now)
 
     # --- small helpers -------------------------------------------------------------------
 
@@ -587,7 +638,7 @@ class Dispatcher:
         start, end = mailbox_day(
             now, zone=mailbox.timezone or self.settings.config.workspace.timezone
         )
-        with self.engine.connect() as session:
+        with self._read() as session:
             status = outbox.mailbox_status(session, mailbox_id)
             sent_today = outbox.sent_by_mailbox(session, mailbox_id, start, end)
             per_account = outbox.sent_per_account(session, start, end)

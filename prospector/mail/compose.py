@@ -28,6 +28,12 @@ _ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 _DOMAIN = re.compile(
     r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$"
 )
+# dot-atom local part @ dot-atom domain, ASCII only: exactly what Address() would accept
+# unchanged for these characters; anything else goes through the email package's parser.
+_PLAIN_ADDRESS = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 _MSGID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _LONGEST_PLAIN_LINE = 998  # RFC 5322 hard limit; longer lines need quoted-printable
@@ -161,6 +167,8 @@ def _address(header: str, name: str, address: str) -> tuple[str, str]:
     """(display name, addr-spec), checked by the email package's own address parser."""
     display = _header_text(f"{header} name", name)
     addr_spec = _header_text(f"{header} address", address)
+    if _PLAIN_ADDRESS.match(addr_spec):  # the common case, already valid: skip the parser
+        return display, addr_spec
     try:
         parsed = Address(display_name=display, addr_spec=addr_spec)
     except (ValueError, IndexError, TypeError) as exc:

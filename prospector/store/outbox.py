@@ -8,17 +8,29 @@ impossible to send twice, whatever runs concurrently.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from prospector.store import tables
 from prospector.store.tables import (
+    ACCOUNT,
     CONTACT,
     ENROLLMENT,
     MAILBOX_STATE,
@@ -41,7 +53,6 @@ class DueStep(NamedTuple):
     sequence: str
     step: int
     mailbox: str
-    due_at: datetime
     email: str
     zone: str
     country: str
@@ -75,27 +86,42 @@ class MailboxStatus:
 # --- finding work --------------------------------------------------------------------------
 
 
-def due_steps(session: Db, now: datetime, *, limit: int) -> list[DueStep]:
-    """Active enrollments due at `now`, oldest first (the (state, next_due_at) index)."""
+def due_ids(session: Db, now: datetime, *, limit: int) -> list[int]:
+    """Ids of the active enrollments due at `now`, oldest first.
+
+    Answered from the (state, next_due_at) index alone (the row id is part of every index
+    entry), so finding what is due stays fast however many enrollments there are.
+    """
     query = (
-        select(
-            ENROLLMENT.c.id,
-            ENROLLMENT.c.contact_id,
-            ENROLLMENT.c.account_id,
-            ENROLLMENT.c.sequence,
-            ENROLLMENT.c.step,
-            ENROLLMENT.c.mailbox,
-            ENROLLMENT.c.next_due_at,
-            CONTACT.c.email,
-            CONTACT.c.timezone,
-            CONTACT.c.country,
-        )
-        .join(CONTACT, CONTACT.c.id == ENROLLMENT.c.contact_id)
+        select(ENROLLMENT.c.id)
         .where(ENROLLMENT.c.state == "active", ENROLLMENT.c.next_due_at <= now)
         .order_by(ENROLLMENT.c.next_due_at, ENROLLMENT.c.id)
         .limit(limit)
     )
-    return list(map(DueStep._make, session.execute(query).all()))
+    return list(session.execute(query).scalars())
+
+
+_DUE_DETAILS = (
+    select(
+        ENROLLMENT.c.id,
+        ENROLLMENT.c.contact_id,
+        ENROLLMENT.c.account_id,
+        ENROLLMENT.c.sequence,
+        ENROLLMENT.c.step,
+        ENROLLMENT.c.mailbox,
+        CONTACT.c.email,
+        CONTACT.c.timezone,
+        CONTACT.c.country,
+    )
+    .join(CONTACT, CONTACT.c.id == ENROLLMENT.c.contact_id)
+    .where(ENROLLMENT.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def due_steps(session: Db, ids: Sequence[int]) -> list[DueStep]:
+    """What the sending rules need to know of these enrollments, in the order of `ids`."""
+    found = {row[0]: DueStep._make(row) for row in session.execute(_DUE_DETAILS, {"ids": ids})}
+    return [found[i] for i in ids if i in found]
 
 
 def due_retries(session: Db, now: datetime, *, limit: int) -> list[PendingRetry]:
@@ -202,38 +228,66 @@ _CLAIM = (
         ENROLLMENT.c.state == "active",
         ENROLLMENT.c.step == bindparam("at_step"),
         ENROLLMENT.c.next_due_at <= bindparam("now"),
+        ~exists().where(SUPPRESSION.c.email == bindparam("email")),
+        ~exists().where(
+            CONTACT.c.id == ENROLLMENT.c.contact_id,
+            or_(CONTACT.c.do_not_contact.is_(True), CONTACT.c.excluded_by.is_not(None)),
+        ),
     )
     .values(next_due_at=None, updated_at=bindparam("now"))
 )
 
 
 def claim_step(session: Db, due: DueStep, now: datetime) -> bool:
-    """Take the step for sending; False when it is no longer due (paused, stopped, taken)."""
-    params = {"enrollment": due.enrollment_id, "at_step": due.step, "now": now}
+    """Take the step for sending, in one statement; False when it is no longer due (paused,
+    stopped, taken) or the address may not be emailed any more (see suppression_reason)."""
+    params = {
+        "enrollment": due.enrollment_id,
+        "at_step": due.step,
+        "now": now,
+        "email": due.email.lower(),
+    }
     return bool(getattr(session.execute(_CLAIM, params), "rowcount", 0) == 1)
 
 
-def defer_step(session: Db, due: DueStep, until: datetime) -> None:
-    """Not yet: the step is due again at `until` (only if nothing else changed it meanwhile)."""
+def defer_step(session: Db, due: DueStep, until: datetime, *, now: datetime) -> None:
+    """Not yet: the step is due again at `until` (only if it is still due, untouched)."""
     session.execute(
         update(ENROLLMENT)
         .where(
             ENROLLMENT.c.id == due.enrollment_id,
             ENROLLMENT.c.state == "active",
             ENROLLMENT.c.step == due.step,
-            ENROLLMENT.c.next_due_at == due.due_at,
+            ENROLLMENT.c.next_due_at <= now,
         )
         .values(next_due_at=until)
     )
 
 
-_INSERT_MESSAGE = insert(MESSAGE).returning(MESSAGE.c.id)
+def insert_outbound(session: Db, values: dict[str, Any]) -> int | None:
+    """The message row, state "sending", committed by the caller before SMTP is called.
 
-
-def insert_outbound(session: Db, values: dict[str, Any]) -> int:
-    """The message row, state "sending", committed by the caller before SMTP is called."""
+    None when the enrollment step already has a message: the unique (enrollment, step)
+    key turns a second write into nothing (ON CONFLICT DO NOTHING), not an error that
+    would end the transaction.
+    """
     row = {"direction": OUT, "state": SENDING, "attempts": 1, "error": "", **values}
-    return int(session.execute(_INSERT_MESSAGE, row).scalar_one())
+    dialect = (
+        session.get_bind().dialect.name if isinstance(session, Session) else session.dialect.name
+    )
+    found = session.execute(_insert_message(dialect), row).scalar()
+    return None if found is None else int(found)
+
+
+@functools.cache
+def _insert_message(dialect: str) -> Any:
+    """Built once per dialect: SQLite and PostgreSQL spell ON CONFLICT the same way."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    return (
+        module.insert(MESSAGE)
+        .on_conflict_do_nothing(index_elements=["enrollment_id", "step"])
+        .returning(MESSAGE.c.id)
+    )
 
 
 def claim_retry(session: Db, message_id: int, now: datetime) -> bool:
@@ -245,21 +299,59 @@ def claim_retry(session: Db, message_id: int, now: datetime) -> bool:
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def contact_and_account(session: Db, contact_id: int) -> tuple[Row[Any], Row[Any]] | None:
-    """The contact's and its account's rows (plain rows: no ORM objects in the hot path)."""
-    contact = session.execute(_CONTACT, {"id": contact_id}).first()
-    if contact is None:
+class ContactView(NamedTuple):
+    """What rendering needs of a contact (see engine.catalog.ContactFields)."""
+
+    first_name: str
+    last_name: str
+    title: str
+    email: str
+    seniority: str
+    referred_by_id: int | None
+
+
+class AccountView(NamedTuple):
+    name: str
+    domain: str
+    industry: str
+    employees: int | None
+    country: str
+
+
+_CONTACT_FIELDS = (
+    CONTACT.c.first_name,
+    CONTACT.c.last_name,
+    CONTACT.c.title,
+    CONTACT.c.email,
+    CONTACT.c.seniority,
+    CONTACT.c.referred_by_id,
+)
+_FOR_RENDERING = (
+    select(
+        *_CONTACT_FIELDS,
+        ACCOUNT.c.name,
+        ACCOUNT.c.domain,
+        ACCOUNT.c.industry,
+        ACCOUNT.c.employees,
+        ACCOUNT.c.country,
+    )
+    .join(ACCOUNT, ACCOUNT.c.id == CONTACT.c.account_id)
+    .where(CONTACT.c.id == bindparam("id"))
+)
+_CONTACT = select(*_CONTACT_FIELDS).where(CONTACT.c.id == bindparam("id"))
+
+
+def contact_and_account(session: Db, contact_id: int) -> tuple[ContactView, AccountView] | None:
+    """The contact and its account, as rendering needs them, in one query."""
+    row = session.execute(_FOR_RENDERING, {"id": contact_id}).first()
+    if row is None:
         return None
-    account = session.execute(_ACCOUNT, {"id": contact.account_id}).first()
-    return None if account is None else (contact, account)
+    return ContactView._make(row[:6]), AccountView._make(row[6:])
 
 
-_CONTACT = select(CONTACT).where(CONTACT.c.id == bindparam("id"))
-_ACCOUNT = select(tables.ACCOUNT).where(tables.ACCOUNT.c.id == bindparam("id"))
-
-
-def contact_by_id(session: Db, contact_id: int) -> Row[Any] | None:
-    return session.execute(_CONTACT, {"id": contact_id}).first()
+def contact_by_id(session: Db, contact_id: int) -> ContactView | None:
+    row = session.execute(_CONTACT, {"id": contact_id}).first()
+    return None if row is None else ContactView._make(row)
 
 
 def recipient(session: Db, message_id: int) -> str | None:

@@ -111,12 +111,12 @@ class Enrollment(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int = Field(foreign_key="contact.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id")  # the unique key leads with it
     account_id: int = Field(foreign_key="account.id", index=True)
     sequence: str = Field(index=True)
     step: int = 0
-    state: str = Field(default="active", index=True)  # active|paused|stopped|completed|held
-    next_due_at: datetime | None = Field(default=None, index=True)
+    state: str = "active"  # active|paused|stopped|completed|held (ix_enrollment_due leads)
+    next_due_at: datetime | None = None
     mailbox: str = ""
     segment: str = ""
     reason: str = ""  # why it stopped or is held
@@ -140,15 +140,15 @@ class Message(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    direction: str = Field(index=True)  # out | in
+    direction: str  # out | in
     message_id: str = Field(unique=True, max_length=998)
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
-    enrollment_id: int | None = Field(default=None, foreign_key="enrollment.id", index=True)
+    enrollment_id: int | None = Field(default=None, foreign_key="enrollment.id")  # see uq_
     step: int | None = None
     account_id: int | None = Field(default=None, foreign_key="account.id")
     mailbox: str = ""
     to_address: str = ""
-    state: str = Field(index=True)  # out: sending|sent|retry|failed|uncertain; in: received
+    state: str  # out: sending|sent|retry|failed|uncertain; in: received (ix_message_retry leads)
     subject: str = ""
     in_reply_to: str = ""
     references: str = ""

@@ -18,6 +18,7 @@ from aiosmtpd.smtp import SMTP
 from sqlalchemy import create_engine, text
 
 from bench.smtp_sink import Recorder, SmtpSink, Stage
+from prospector.adapters.sandbox import Sandbox
 from prospector.domain.windows import DAY_NAMES
 from tests.cli.conftest import cli
 
@@ -190,37 +191,56 @@ def many_prospects(ws: Path, n: int) -> None:
     (ws / "contacts.csv").write_text("\n".join(lines) + "\n")
 
 
-def test_sigkill_then_restart_in_the_sandbox_delivers_each_message_exactly_once(
-    ws: Path,
+def test_sigkill_then_restart_against_a_provider_delivers_each_message_exactly_once(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The sandbox servers play the provider, in this process: only the daemon is killed.
+
+    The provider files what it accepts in the mailbox's Sent folder, as Gmail does, so the
+    restarted daemon settles the message that was on the wire at the kill from there.
+    """
     many_prospects(ws, 150)
     config = ws / "config.toml"
-    config.write_text(
-        config.read_text()
-        .replace("reconcile_after_seconds = 300", "reconcile_after_seconds = 0")
-        .replace("accounts_in_progress = 10 ", "accounts_in_progress = 1000 ")
-        .replace("daily_cap = 50 ", "daily_cap = 1000 ")
-    )
-    configure(ws, 1)
-    expected = enrolled_count(ws)
-    assert expected == 150
-    delivered = ws / "sandbox" / "delivered"
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "prospector", "--config", str(config), "run", "--sandbox"],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for(lambda: delivered.is_dir() and len(list(delivered.glob("*.eml"))) >= 30)
-        daemon.send_signal(signal.SIGKILL)
-        daemon.wait(timeout=10)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
-    assert len(list(delivered.glob("*.eml"))) < expected, "the kill must land mid-way"
-    restarted = cli(ws, "run", "--sandbox", "--once")
-    assert restarted.exit_code == 0, restarted.output
-    ids = [message_from_bytes(p.read_bytes())["Message-ID"] for p in delivered.glob("*.eml")]
+    with Sandbox(ws.parent / "provider", mailboxes=["alex@northwind-demo.com"]) as provider:
+        endpoints = provider.endpoints
+        assert endpoints is not None
+        monkeypatch.setenv("PROSPECTOR_SMTP_PASSWORD", endpoints.smtp.password)
+        monkeypatch.setenv("PROSPECTOR_IMAP_PASSWORD", endpoints.imap.password)
+        text_ = config.read_text()
+        for old, new in {
+            "reconcile_after_seconds = 300": "reconcile_after_seconds = 0",
+            "accounts_in_progress = 10 ": "accounts_in_progress = 1000 ",
+            "daily_cap = 50 ": "daily_cap = 1000 ",
+            'security = "tls"': 'security = "none"',
+            f"port = 0 {' ' * 25}# 0: 993": f"port = {endpoints.imap.port} # 0: 993",
+            'username = ""\npassword_env = "PROSPECTOR_SMTP_PASSWORD"': (
+                'username = "alex@northwind-demo.com"\npassword_env = "PROSPECTOR_SMTP_PASSWORD"'
+            ),
+            'username = ""\npassword_env = "PROSPECTOR_IMAP_PASSWORD"': (
+                'username = "alex@northwind-demo.com"\npassword_env = "PROSPECTOR_IMAP_PASSWORD"'
+            ),
+        }.items():
+            assert old in text_, old
+            text_ = text_.replace(old, new, 1)
+        imap_port = f"port = {endpoints.imap.port}"
+        lines = [imap_port if "# 0: 993" in line else line for line in text_.splitlines()]
+        config.write_text("\n".join(lines) + "\n")
+        configure(ws, endpoints.smtp.port)
+        expected = enrolled_count(ws)
+        assert expected == 150
+        delivered = provider.root / "delivered"
+        daemon = start_daemon(ws)
+        try:
+            wait_for(lambda: len(provider.delivered()) >= 30)
+            daemon.send_signal(signal.SIGKILL)
+            daemon.wait(timeout=10)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+        assert len(provider.delivered()) < expected, "the kill must land mid-way"
+        restarted = cli(ws, "run", "--once")
+        assert restarted.exit_code == 0, restarted.output
+        ids = [message_from_bytes(p.read_bytes())["Message-ID"] for p in delivered.glob("*.eml")]
     assert len(ids) == len(set(ids)), "a message arrived twice"
     assert len(ids) == expected, "a message was lost"
     assert message_states(ws) == Counter({"sent": expected})

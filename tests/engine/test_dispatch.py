@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -347,3 +349,32 @@ def test_a_sequence_window_overrides_the_config_window(
         hour=12
     ) + timedelta(days=1)
     assert tick(d, EVENING.replace(hour=12) + timedelta(days=1))["sent"] == 1
+
+
+def test_random_clocks_never_break_a_cap(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """Over days of irregular ticks: at most daily_cap a mailbox day, one per account a day."""
+    zones = ["America/New_York", "Asia/Tokyo", "Europe/Berlin"]
+    rows = [
+        person(f"p{i}", f"Co{i % 4}", zone=zones[i % 3], first=f"P{i}") for i in range(12)
+    ]  # 4 accounts, 3 people each (the enrolment limit per account)
+    settings = workspace(sqlite_engine, tmp_path, rows, replace={"daily_cap = 50": "daily_cap = 3"})
+    recorder = Recorder()
+    d = dispatcher(sqlite_engine, settings, recorder)
+    clock = EVENING
+    stamps: list[tuple[str, object]] = []
+    rng = random.Random(5)
+    for _ in range(300):
+        clock += timedelta(minutes=rng.randint(3, 90))
+        before = len(recorder.sent)
+        tick(d, clock)
+        stamps += [(s.recipient, clock) for s in recorder.sent[before:]]
+    assert len(stamps) >= 12  # the sequence did make progress
+    per_day: dict[object, int] = {}
+    per_account_day: dict[tuple[str, object], int] = {}
+    for recipient, at in stamps:
+        day = at.astimezone(ZoneInfo(NY)).date()  # type: ignore[attr-defined]
+        per_day[day] = per_day.get(day, 0) + 1
+        key = (recipient.split("@")[1], day)
+        per_account_day[key] = per_account_day.get(key, 0) + 1
+    assert max(per_day.values()) <= 3
+    assert max(per_account_day.values()) == 1

@@ -224,3 +224,15 @@ def test_dates_in_utc_are_formatted_with_offset() -> None:
     assert message(date=datetime(2026, 1, 4, 23, 0, tzinfo=UTC))["Date"] == (
         "Sun, 04 Jan 2026 23:00:00 +0000"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(address=st.emails())
+def test_the_plain_address_shortcut_agrees_with_the_email_package(address: str) -> None:
+    """Where the fast path accepts an address, the stdlib parser reads it back unchanged."""
+    from email.headerregistry import Address
+
+    from prospector.mail.compose import _PLAIN_ADDRESS
+
+    if _PLAIN_ADDRESS.match(address):
+        assert Address(addr_spec=address).addr_spec == address

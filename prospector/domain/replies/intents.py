@@ -1,0 +1,464 @@
+"""What a person meant by their reply to a referral-ask, read from the visible text only.
+
+Phrase lists per language plus structural cues (a named person with an address, a Cc'd
+colleague, a date to come back). Rules are ordered by the damage a mistake does: an
+unsubscribe missed is worse than a referral missed, a referral missed is worse than a
+question sent to review. Each rule says which phrase decided.
+"""
+
+# ruff: noqa: RUF001  (CJK punctuation in phrase lists is meant, not a look-alike)
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from prospector.domain.replies.dates import MONTH_PATTERN, add_months, find_dates, month_named
+from prospector.domain.replies.people import Person
+
+__all__ = ["Intent", "detect_language", "find_phrases", "reason_for", "resume_date"]
+
+_P = dict[str, str]
+
+UNSUBSCRIBE: _P = {
+    "en": r"\bunsubscribe\b|remove me|take me off|opt(?:ing)? (?:me )?out|^\s*stop\.?\s*$|"
+    r"stop (?:e-?mailing|emailing|contacting|sending|writing)"
+    r"|do not (?:e-?mail|contact|write)|don't (?:e-?mail|contact|write to) me|no (?:more|"
+    r"further) e-?mails"
+    r"|never (?:e-?mail|contact) me|erasure of (?:all )?(?:my )?personal data|delete my (?:data|"
+    r"details)"
+    r"|off (?:your|the) (?:mailing )?list|not (?:to )?(?:e-?mail|contact) me again",
+    "de": r"abmelden|austragen|aus (?:ihrem|dem|eurem) verteiler|keine (?:weiteren )?(?:e-?mails|"
+    r"mails|nachrichten)"
+    r"|nicht mehr (?:an)?schreiben|nicht mehr kontaktieren|unterlassen sie|widerspreche|"
+    r"löschen sie meine",
+    "fr": r"désinscri|desinscri|me retirer|retirez-moi|ne plus (?:me )?(?:contacter|écrire|envoyer)"
+    r"|ne m'écrivez plus|ne me contactez plus|supprimer mes (?:données|coordonnées)",
+    "es": r"darme de baja|dame de baja|de baja|no me escrib\w+ más|no me contact\w+ más|"
+    r"elimin\w+ de (?:su|tu|la) lista"
+    r"|quit\w+ de (?:su|tu|la) lista|no (?:quiero|deseo) recibir",
+    "pt": r"descadastr|remov\w+ (?:da|de sua|da sua) lista|não (?:me )?(?:envie|mande|"
+    r"escreva)m? mais"
+    r"|cancelar (?:a )?inscrição|não quero receber",
+    "nl": r"uitschrijven|afmelden|verwijder (?:mij|me)|haal (?:mij|me) van|geen (?:e-?mails|"
+    r"mails) meer"
+    r"|niet meer (?:mailen|benaderen|contacteren)",
+    "ja": r"配信停止|配信を停止|今後.{0,10}(?:不要|送らないで|ご遠慮)|送信しないで|連絡しないで",
+    "zh": r"退订|退訂|取消订阅|取消訂閱|不要再(?:发|寄|联系|聯繫)|请勿再|請勿再|别再发",
+}
+WRONG_PERSON: _P = {
+    "en": r"not the right (?:person|contact)|wrong person|not my (?:area|department|call|remit)|"
+    r"not me\b"
+    r"|(?:i|I) (?:have )?left (?:the company|\w+ \w+ at|\w+ at|\w+ in)|no longer (?:with|at|work)"
+    r"|not (?:involved|responsible)|don't handle|can't help (?:here|you)|not the person|isn't me",
+    "de": r"nicht (?:der|die) richtige|nicht zuständig|nicht mein (?:bereich|thema)|falsche(?:r|"
+    r"n)? ansprech"
+    r"|bin nicht mehr bei|dafür bin ich nicht",
+    "fr": r"pas (?:la|le) bon(?:ne)? (?:personne|interlocut)|pas (?:de )?mon ressort|"
+    r"ne m'occupe pas"
+    r"|ne suis pas (?:en charge|concerné|responsable)|ce n'est pas moi",
+    "es": r"no soy (?:la persona|el indicado|la indicada|yo|quien)|no (?:es|"
+    r"me corresponde) (?:mi área|a mí)"
+    r"|no (?:llevo|manejo) (?:esto|este tema)|persona equivocada",
+    "pt": r"não sou (?:a pessoa|eu|o responsável|a responsável)|não é comigo|não cuido disso|"
+    r"pessoa errada",
+    "nl": r"niet de juiste persoon|niet bij mij|niet (?:mijn|m'n) (?:afdeling|terrein)|"
+    r"ga ik niet over",
+    "ja": r"担当ではございません|担当ではありません|担当外|私の担当では|担当しておりません|"
+    r"存じ上げ",
+    "zh": r"不归我管|不歸我管|不是我负责|不是我負責|不负责|不負責|不清楚.{0,6}谁负责",
+}
+REFERRAL_CUE: _P = {
+    "en": r"talk to|speak (?:to|with)|reach out to|you want\b|try\b|contact\b|get in touch with|"
+    r"adding\b"
+    r"|\badded\b|copied|cc'?d|cc'?ing|\bcc\b|looping in|loop(?:ed|ing)? in|forward(?:ed|"
+    r"ing)? (?:your|this|it)"
+    r"|passed (?:this|your|it)|is the (?:right|best) (?:person|contact)|owns\b|handles\b|runs\b|"
+    r"in charge of"
+    r"|that's you|who owns|best person",
+    "de": r"wenden sie sich|an (?:herrn|frau)|in kopie|in cc|weitergeleitet|zuständig ist|"
+    r"ansprechpartner(?:in)? ist"
+    r"|kontaktieren sie|verantwortet",
+    "fr": r"voyez (?:plutôt )?avec|contacter|joindre|suivi par|en copie|transmis|s'en occupe|"
+    r"gère\b|responsable",
+    "es": r"hablar con|te recomiendo|en copia|contactar|escrib\w+ a|lleva (?:este|esto)|maneja|"
+    r"quien lleva|reenvi",
+    "pt": r"copio|falar com|fale com|quem cuida|em cópia|encaminh|a pessoa indicada|pode falar",
+    "nl": r"moet je (?:niet )?bij|contact (?:op)?nemen met|in de cc|doorgestuurd|verantwoordelijk|"
+    r"bij \w+ zijn",
+    "ja": r"担当しております|担当です|ご連絡いただけ|におつなぎ|紹介|CCに|宛に",
+    "zh": r"负责|負責|联系|聯繫|副本|抄送|转给|轉給",
+}
+NOT_NOW: _P = {
+    "en": r"not (?:right )?now|not at the moment|not at this time|not a priority|"
+    r"timing is(?: just)? (?:bad|off|not right)"
+    r"|bad timing|next quarter|next year|later (?:this|in the) year|(?:in|after) (?:a few|"
+    r"\w+) (?:weeks|months)"
+    r"|(?:reach|circle|check|get) (?:out |back )?(?:to me )?(?:in|next|after)|ping me|try (?:me|"
+    r"again) (?:in|next|after)"
+    r"|follow up (?:in|next|after)|revisit|come back (?:to me|in)|maybe later|touch base (?:in|"
+    r"next)",
+    "de": r"im moment (?:nicht|passt)|derzeit nicht|aktuell nicht|zurzeit nicht|nächstes? (?:jahr|"
+    r"quartal)"
+    r"|melden sie sich (?:gerne )?(?:ab|im|in|nach|wieder)|später (?:noch )?einmal|in \w+ monaten",
+    "fr": r"pas (?:pour le|en ce) moment|pas maintenant|recontactez|revenez vers moi|"
+    r"l'année prochaine"
+    r"|trimestre prochain|prochain trimestre|plus tard|dans \w+ mois",
+    "es": r"ahora (?:mismo )?no|no es (?:buen|el) momento|más adelante|el próximo (?:año|trimestre)"
+    r"|dentro de \w+ (?:meses|semanas)|escríbeme (?:en|dentro|después)|vuelve a escribir",
+    "pt": r"agora não|não é (?:um )?bom momento|mais para frente|próximo (?:ano|trimestre)|"
+    r"me chama de novo"
+    r"|daqui a \w+ meses|volte a (?:falar|entrar)",
+    "nl": r"niet (?:op dit moment|nu)|dit jaar (?:gaan we )?(?:hier )?niet|volgend (?:jaar|"
+    r"kwartaal)"
+    r"|opnieuw contact|later (?:dit jaar|terug)|over \w+ maanden",
+    "ja": r"来期|来年|改めて(?:ご連絡|連絡)|時期を改め|現在は.{0,10}立て込|落ち着いたら",
+    "zh": r"下个季度|下個季度|明年|以后再|以後再|过段时间|過段時間|暂时不|暫時不|晚些时候",
+}
+NOT_INTERESTED: _P = {
+    "en": r"not interested|no thanks|no,? thank you|we(?:'ll| will) pass|hard pass|\bpass\b|"
+    r"not (?:a fit|relevant)"
+    r"|isn't (?:relevant|a fit)|don't need|no need|not something we|not for us|we're (?:all )?set|"
+    r"no budget"
+    r"|happy with|already (?:use|have|using|work)|built our own|in-house",
+    "de": r"kein (?:interesse|bedarf)|nein,? danke|nicht interessiert|sind (?:sehr )?zufrieden|"
+    r"keinen bedarf",
+    "fr": r"pas intéress|non merci|ne donnerai pas suite|pas de budget|pas besoin|déjà (?:un|une|"
+    r"équipés)",
+    "es": r"no (?:nos|me) interesa|no,? gracias|no necesitamos|sin presupuesto|ya trabajamos con|"
+    r"ya tenemos",
+    "pt": r"não (?:temos|tenho) interesse|não vamos seguir|não,? obrigad|sem orçamento|cortamos|"
+    r"já usamos",
+    "nl": r"geen interesse|nee,? dank|niet geïnteresseerd|geen behoefte|geen budget",
+    "ja": r"見送らせて|必要ございません|不要です|興味がございません|結構です|遠慮",
+    "zh": r"暂不考虑|暫不考慮|不需要|没有.{0,8}需求|沒有.{0,8}需求|不感兴趣|不感興趣|不考虑",
+}
+INTERESTED: _P = {
+    "en": r"that(?:'s| is| would be) me|it's me|i'm the (?:right )?person|happy to (?:take a look|"
+    r"chat|talk|meet)"
+    r"|(?:glad|love|like) to (?:chat|talk|learn|hear|connect|see)|let's (?:talk|chat|set up|find|"
+    r"schedule)"
+    r"|send (?:me )?(?:a |your )?(?:calendar|invite|times|deck|info|details)|tell me more|"
+    r"interested\b(?! in)"
+    r"|sounds (?:good|great|interesting)|book a (?:call|time|meeting)|set up a (?:call|time)|(?:a|"
+    r"\d+)-?minute call"
+    r"|free (?:on|at)|around (?:on )?\w+day|how's \w+day|^\s*yes\b|this is timely|i'd like (?:a|to)"
+    r"|if you want to talk|grab a slot|works for me|could you send",
+    "de": r"das bin ich|bin ich zuständig|klingt interessant|gerne? (?:mehr|ein (?:gespräch|"
+    r"telefonat))"
+    r"|terminvorschläge|lassen sie uns|schicken sie mir",
+    "fr": r"c'est (?:bien )?moi|je veux bien|intéressé(?:e)? (?:par|pour)|en savoir plus|"
+    r"vos disponibilités"
+    r"|volontiers|avec plaisir",
+    "es": r"s[ií],? soy yo|me interesa|nos interesa|hablemos|una llamada|con gusto|cuéntame más",
+    "pt": r"sou eu|tenho interesse|temos interesse|pode mandar um convite|vamos conversar|"
+    r"me conta mais",
+    "nl": r"dat ben ik|klinkt interessant|ja,? graag|bel me|stuur (?:maar )?een uitnodiging|"
+    r"laten we",
+    "ja": r"担当は私|私が担当|お話を伺え|ぜひ|ご都合いかが|打ち合わせ",
+    "zh": r"是我负责|是我負責|可以约|可以約|聊一下|感兴趣|感興趣|方便",
+}
+QUESTION: _P = {
+    "en": r"\?|\bhow (?:did|much|does)|\bwhat (?:is|does|do|exactly)|\bis this\b",
+    "de": r"\?|wie (?:viel|sind sie)|was (?:kostet|macht)",
+    "fr": r"\?|combien|comment avez",
+    "es": r"\?|cuánto|cómo",
+    "pt": r"\?|quanto|como",
+    "nl": r"\?|hoeveel|hoe kom",
+    "ja": r"[?？]|でしょうか|ですか",
+    "zh": r"[?？]|请问|請問|吗",
+}
+
+_BUDGET = re.compile(
+    r"no budget|budget (?:freeze|cut)|spending freeze|can't afford|too expensive|kein budget|"
+    r"pas de budget"
+    r"|sin presupuesto|no tenemos presupuesto|orçamento|cortamos|geen budget|予算|预算|預算",
+    re.IGNORECASE,
+)
+_HAS_SOLUTION = re.compile(
+    r"already (?:use|have|using|work with)|happy with|built our own|in-house|we use \w+|"
+    r"zufrieden mit|sind .{0,30}zufrieden"
+    r"|nutzen bereits|déjà (?:un|une|équip|client)|ya (?:trabajamos|usamos|tenemos)|nos funciona|"
+    r"já (?:usamos|temos)"
+    r"|gebruiken al|hebben al|社内で開発|既に|已经在用|已有|自研|(?:tool|solution|system) (?:that|"
+    r"which) (?:works|does)",
+    re.IGNORECASE,
+)
+_NO_NEED = re.compile(
+    r"no need|don't need|not relevant|isn't relevant|don't do outbound|not applicable|"
+    r"kein(?:en)? bedarf"
+    r"|pas besoin|no necesitamos|não precisamos|geen behoefte|必要(?:ございません|ありません)|"
+    r"没有.{0,8}需求"
+    r"|沒有.{0,8}需求|不需要",
+    re.IGNORECASE,
+)
+_BAD_TIMING = re.compile(
+    r"merger|acquisition|reorg|restructur|fusão|fusion|reestructura|umstrukturierung|bad timing|"
+    r"timing"
+    r"|not (?:evaluating|looking at) (?:new )?vendors|não vamos avaliar|freeze",
+    re.IGNORECASE,
+)
+
+
+def _compile(table: _P) -> list[tuple[str, re.Pattern[str]]]:
+    return [(lang, re.compile(p, re.IGNORECASE | re.MULTILINE)) for lang, p in table.items()]
+
+
+_TABLES = {
+    "unsubscribe": _compile(UNSUBSCRIBE),
+    "wrong_person": _compile(WRONG_PERSON),
+    "referral_cue": _compile(REFERRAL_CUE),
+    "not_now": _compile(NOT_NOW),
+    "not_interested": _compile(NOT_INTERESTED),
+    "interested": _compile(INTERESTED),
+    "question": _compile(QUESTION),
+}
+
+
+@dataclass(frozen=True)
+class Intent:
+    category: str
+    confidence: float
+    evidence: tuple[str, ...]
+    referrals: tuple[Person, ...] = ()
+    resume_on: date | None = None
+    reason: str | None = None
+
+
+def find_phrases(kind: str, text: str) -> list[tuple[str, str]]:
+    """(language, phrase) for every language whose phrase list for `kind` matches."""
+    hits: list[tuple[str, str]] = []
+    for lang, pattern in _TABLES[kind]:
+        m = pattern.search(text)
+        if m:
+            hits.append((lang, m.group(0).strip() or m.group(0)))
+    return hits
+
+
+def detect_language(text: str) -> str | None:
+    """A best guess among the nine languages from script and common words."""
+    if re.search(r"[\u3040-\u30ff]", text):
+        return "ja"
+    if re.search(r"[\u4e00-\u9fff]", text):
+        simplified = len(re.findall(r"[这们负责请联系邮个时间没说应该对]", text))
+        traditional = len(re.findall(r"[這們負責請聯繫郵個時間沒說應該對]", text))
+        return "zh-Hant" if traditional > simplified else "zh-Hans"
+    words = re.findall(r"[a-zà-ÿ']+", text.lower())
+    markers = {
+        "en": "the and you to is not we for this me our thanks please",
+        "de": "und ich nicht sie wir der die das ist mit für bitte ihnen uns",
+        "fr": "je vous nous pas le la les est pour merci avec de une",
+        "es": "el la que no es por para gracias con una nos te lo",
+        "pt": "o não que é para obrigado com uma nos você vocês do da",
+        "nl": "ik je het niet een van dat is voor met bij wij graag",
+    }
+    scores = {
+        lang: sum(1 for w in words if w in set(vocab.split())) for lang, vocab in markers.items()
+    }
+    best = max(scores, key=lambda k: scores[k])
+    return best if scores[best] else None
+
+
+def reason_for(text: str) -> tuple[str, str]:
+    """Why they are not interested: has_solution, no_need, no_budget, bad_timing or other."""
+    for reason, pattern in (
+        ("no_budget", _BUDGET),
+        ("has_solution", _HAS_SOLUTION),
+        ("bad_timing", _BAD_TIMING),
+        ("no_need", _NO_NEED),
+    ):
+        m = pattern.search(text)
+        if m:
+            return reason, m.group(0)
+    return "other", ""
+
+
+_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "nine": 9,
+    "twelve": 12,
+    "a couple of": 2,
+    "a few": 3,
+    "ein": 1,
+    "einem": 1,
+    "zwei": 2,
+    "drei": 3,
+    "vier": 4,
+    "sechs": 6,
+    "un": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "six ": 6,
+    "uno": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "seis": 6,
+    "um": 1,
+    "três": 3,
+    "quatro": 4,
+    "een": 1,
+    "twee": 2,
+    "drie": 3,
+    "vier ": 4,
+    "zes": 6,
+}
+_NUMBER = r"\d{1,2}|" + "|".join(
+    sorted((re.escape(k.strip()) for k in _NUMBERS), key=len, reverse=True)
+)
+_IN_MONTHS = re.compile(
+    rf"(?:in|within|dentro de|daqui a|dans|over|en|in)\s+({_NUMBER})\s+(?:months?|monaten|mois|"
+    rf"meses|maanden)"
+    rf"|({_NUMBER})\s*(?:ヶ月|か月|カ月|个月|個月)(?:後|后|以后|以後)",
+    re.IGNORECASE,
+)
+_NEXT_QUARTER = re.compile(
+    r"next quarter|nächsten? quartal|prochain trimestre|trimestre prochain|próximo trimestre|"
+    r"siguiente trimestre"
+    r"|volgend kwartaal|下个季度|下個季度|来期|next q\b",
+    re.IGNORECASE,
+)
+_NEXT_YEAR = re.compile(
+    r"next year|nächstes jahr|nächsten jahr|l'année prochaine|el próximo año|el año que viene|"
+    r"ano que vem"
+    r"|próximo ano|volgend jaar|来年|明年|early next year|begin volgend jaar",
+    re.IGNORECASE,
+)
+_IN_MONTH = re.compile(
+    rf"\b(?:in|im|en|em|na|op|around|ab|from|de|a partir de)\s+(?:early\s+|begin\s+|"
+    rf"début\s+)?(?P<month>{MONTH_PATTERN})\b",
+    re.IGNORECASE,
+)
+_AFTER_MONTH = re.compile(
+    rf"\b(?:after|nach|après|después de|depois de|na|ná)\s+(?P<month>{MONTH_PATTERN})\b"
+    r"|(?P<cm>\d{1,2})月(?:以降|以后|以後|之后|之後)",
+    re.IGNORECASE,
+)
+
+
+def _first_of_month(month: int, ref: date, after: bool = False) -> date:
+    if after:
+        month = month % 12 + 1
+        year = ref.year + (1 if month <= ref.month else 0)
+        return date(year, month, 1)
+    year = ref.year if month > ref.month else ref.year + 1
+    return date(year, month, 1)
+
+
+def resume_date(text: str, sent: date) -> tuple[date | None, str]:
+    """The date to come back to a "not now", per the corpus rules (see docs/classification.md)."""
+    m = _IN_MONTHS.search(text)
+    if m:
+        raw = (m.group(1) or m.group(2) or "").lower()
+        months = int(raw) if raw.isdigit() else _NUMBERS.get(raw, 0)
+        if months:
+            return add_months(sent, months), m.group(0)
+    m = _AFTER_MONTH.search(text)
+    if m:
+        month = int(m.group("cm")) - 1 if m.group("cm") else month_named(m.group("month") or "")
+        if m.group("cm") and month is not None:
+            month = month or 12
+        if month:
+            return _first_of_month(month, sent, after=True), m.group(0)
+    m = _NEXT_QUARTER.search(text)
+    if m:
+        quarter_start = (sent.month - 1) // 3 * 3 + 1
+        return add_months(date(sent.year, quarter_start, 1), 3), m.group(0)
+    m = _NEXT_YEAR.search(text)
+    if m:
+        return date(sent.year + 1, 1, 1), m.group(0)
+    found = find_dates(text, sent)
+    future = [f for f in found if f.value > sent]
+    if future:
+        f = future[0]
+        return f.value, text[f.start : f.end]
+    m = _IN_MONTH.search(text)
+    if (m and not re.fullmatch(r"may|mar|mai", m.group("month"), re.IGNORECASE)) or (
+        m
+        and m.group("month").lower() in ("may", "mai", "mar")
+        and m.group(0)[:2].lower()
+        in (
+            "in",
+            "im",
+            "en",
+        )
+    ):
+        month = month_named(m.group("month"))
+        if month:
+            return _first_of_month(month, sent), m.group(0)
+    return None, ""
+
+
+_OPT_OUT_FOOTER = re.compile(
+    r"^.*(?:reply|antworten|répondez|responde|responda|antwoord|返信|回复|回覆).{0,40}"
+    r"[\"“”'«»「『„](?:unsubscribe|stop|abmelden|désinscri\w*|baja|descadastrar|afmelden|uitschrijven"
+    r"|配信停止|退订|取消訂閱)[\"“”'«»」』“].*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+_LIST_FOOTER = re.compile(
+    r"^.*(?:to unsubscribe|unsubscribe from (?:these|this|our|all)|unsubscribe here|"
+    r"click here to unsubscribe"
+    r"|manage (?:your )?(?:e-?mail )?(?:preferences|subscriptions)|you(?:'re| are) receiving this"
+    r"|abmelden können sie|pour vous désinscrire|para darte de baja|para cancelar).*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def without_opt_out_footer(text: str) -> str:
+    """The text without lines that repeat an opt-out instruction (ours or a mailing list's)."""
+    return _LIST_FOOTER.sub("", _OPT_OUT_FOOTER.sub("", text))
+
+
+def read_intent(text: str, referrals: tuple[Person, ...], sent: date | None) -> Intent:
+    """The intent of a human reply, with the phrase that decided it."""
+    text = without_opt_out_footer(text.replace("\u2019", "'").replace("\u2018", "'"))
+    hits = {kind: find_phrases(kind, text) for kind in _TABLES if kind != "referral_cue"}
+
+    def said(kind: str) -> str:
+        return ", ".join(f"{p!r} ({lang})" for lang, p in hits[kind][:2])
+
+    if not text.strip():
+        return Intent("other", 0.2, ("no new text in the reply",))
+    if hits["unsubscribe"]:
+        return Intent("unsubscribe", 0.95, (f"unsubscribe wording {said('unsubscribe')}",))
+    if referrals and not (hits["interested"] and not hits["wrong_person"]):
+        return Intent(
+            "referral",
+            0.9 if any(p.email for p in referrals) else 0.75,
+            (f"points to {len(referrals)} person(s)",),
+            referrals=referrals,
+        )
+    if hits["wrong_person"]:
+        return Intent("wrong_person", 0.85, (f"wrong-person wording {said('wrong_person')}",))
+    reference = sent or date(2000, 1, 1)
+    if hits["not_now"]:
+        resume, phrase = resume_date(text, reference) if sent else (None, "")
+        if resume or not hits["not_interested"]:
+            evidence = [f"not-now wording {said('not_now')}"]
+            if resume:
+                evidence.append(f"resume on {resume.isoformat()} from {phrase!r}")
+            return Intent("not_now", 0.85, tuple(evidence), referrals=referrals, resume_on=resume)
+    if hits["not_interested"]:
+        reason, phrase = reason_for(text)
+        evidence = [f"not-interested wording {said('not_interested')}"]
+        evidence.append(f"reason {reason}" + (f" from {phrase!r}" if phrase else ""))
+        return Intent("not_interested", 0.85, tuple(evidence), reason=reason)
+    if hits["interested"]:
+        return Intent(
+            "interested",
+            0.85,
+            (f"interested wording {said('interested')}",),
+            referrals=referrals,
+        )
+    if hits["question"]:
+        return Intent("question", 0.7, (f"question {said('question')}",))
+    return Intent("other", 0.3, ("no rule matched the new text",))

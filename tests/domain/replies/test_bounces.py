@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from prospector.domain.replies import classify
+
+DSN = b"""From: Mail Delivery System <MAILER-DAEMON@mx.example>
+To: sam@northwind.io
+Subject: Undelivered Mail Returned to Sender
+Return-Path: <>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+This is the mail system at host mx.example. I'm sorry to have to inform you
+that your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example
+
+Final-Recipient: rfc822; gone@acme.example
+Action: failed
+Status: %(status)s
+Diagnostic-Code: smtp; %(diag)s
+
+--B--
+"""
+
+
+def dsn(status: str, diag: str) -> bytes:
+    return DSN % {b"status": status.encode(), b"diag": diag.encode()}
+
+
+def test_rfc3464_unknown_user_is_hard() -> None:
+    result = classify(dsn("5.1.1", "550 5.1.1 User unknown"))
+    assert result.category == "bounce"
+    assert result.failed_recipients == ("gone@acme.example",)
+    assert result.bounce_kind == "hard"
+    assert any("delivery-status" in e for e in result.evidence)
+
+
+def test_full_mailbox_and_policy_blocks_are_soft() -> None:
+    assert classify(dsn("5.2.2", "552 mailbox full")).bounce_kind == "soft"
+    assert classify(dsn("5.7.1", "550 5.7.1 blocked by policy")).bounce_kind == "soft"
+    assert classify(dsn("4.4.7", "delivery time expired")).bounce_kind == "soft"
+
+
+def test_delivery_receipt_is_not_a_bounce() -> None:
+    raw = dsn("2.0.0", "250 ok").replace(b"Action: failed", b"Action: delivered")
+    result = classify(raw)
+    assert result.category == "other"
+    assert result.report == "delivery-status:delivered"
+
+
+def test_non_standard_qmail_bounce() -> None:
+    raw = b"""From: MAILER-DAEMON@mail.example
+To: sam@northwind.io
+Subject: failure notice
+
+Hi. This is the qmail-send program at mail.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<nobody@acme.example>:
+Sorry, no mailbox here by that name. (#5.1.1)
+"""
+    result = classify(raw)
+    assert result.category == "bounce"
+    assert result.failed_recipients == ("nobody@acme.example",)
+    assert result.bounce_kind == "hard"
+
+
+def test_x_failed_recipients_header() -> None:
+    raw = b"""From: Mail Delivery System <Mailer-Daemon@relay.example>
+To: sam@northwind.io
+Subject: Mail delivery failed: returning message to sender
+X-Failed-Recipients: lost@acme.example
+
+This message was created automatically by mail delivery software.
+  lost@acme.example
+    host mx.acme.example said: 550 No such user here
+"""
+    result = classify(raw)
+    assert result.category == "bounce"
+    assert result.failed_recipients == ("lost@acme.example",)
+    assert result.bounce_kind == "hard"
+
+
+def test_feedback_loop_reports_are_not_bounces() -> None:
+    template = b"""From: fbl@isp.example
+To: sam@northwind.io
+Subject: FW: report
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="F"
+
+--F
+Content-Type: text/plain
+
+A complaint.
+--F
+Content-Type: message/feedback-report
+
+Feedback-Type: %s
+User-Agent: isp/1.0
+Version: 1
+
+--F--
+"""
+    assert classify(template % b"opt-out").category == "unsubscribe"
+    abuse = classify(template % b"abuse")
+    assert abuse.category == "other"
+    assert abuse.report == "feedback-report:abuse"
