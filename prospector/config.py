@@ -140,6 +140,20 @@ class Sending(_Model):
         )
 
 
+class Replies(_Model):
+    """Reading replies (issue 4): where, how often, and what a reply sets in motion."""
+
+    folder: str = "INBOX"
+    poll_seconds: float = Field(default=60, gt=0)
+    review_below: float = Field(default=0.6, ge=0, le=1)  # less sure than this: a human decides
+    referral_sequence: str = "referral-follow-up"  # people a reply points us to walk this
+    nurture_sequence: str = ""  # "not now" contacts re-enter this at their date; empty: a human
+    nurture_days: int = Field(default=91, ge=1)  # "not now" without a date: next quarter
+    out_of_office_days: int = Field(default=7, ge=1)  # an auto-reply without a return date
+    soft_bounces_to_suppress: int = Field(default=3, ge=1)
+    pause_account_on_positive: bool = True  # a yes or a referral pauses the colleagues
+
+
 class Config(_Model):
     """The whole file; `base_dir` anchors every relative path it names."""
 
@@ -149,6 +163,7 @@ class Config(_Model):
     import_: ImportRules = Field(default=ImportRules(), alias="import")
     enrolling: Enrolling = Enrolling()
     sending: Sending = Sending()
+    replies: Replies = Replies()
     icp: IcpProfile = IcpProfile()
     red_flags: tuple[RedFlag, ...] = ()
     segments: dict[str, Segment] = {}

@@ -33,6 +33,7 @@ from prospector.store.tables import (
     ACCOUNT,
     CONTACT,
     ENROLLMENT,
+    EVENT,
     MAILBOX_STATE,
     MESSAGE,
     SUPPRESSION,
@@ -649,3 +650,57 @@ def uncertain_messages(session: Db, *, before: datetime) -> list[Uncertain]:
         .order_by(MESSAGE.c.id)
     )
     return list(map(Uncertain._make, session.execute(query).all()))
+
+
+# --- for reply handling ----------------------------------------------------------------------
+
+
+def enroll_one(
+    session: Db,
+    *,
+    contact_id: int,
+    account_id: int,
+    sequence: str,
+    mailbox: str,
+    segment: str,
+    now: datetime,
+) -> bool:
+    """One enrollment, due now; False when the contact already walked this sequence."""
+    exists_already = session.execute(
+        select(ENROLLMENT.c.id).where(
+            ENROLLMENT.c.contact_id == contact_id, ENROLLMENT.c.sequence == sequence
+        )
+    ).first()
+    if exists_already is not None:
+        return False
+    session.execute(
+        insert(ENROLLMENT).values(
+            contact_id=contact_id,
+            account_id=account_id,
+            sequence=sequence,
+            segment=segment,
+            step=0,
+            state="active",
+            next_due_at=now,
+            mailbox=mailbox,
+            reason="",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return True
+
+
+def count_events(session: Db, kind: str, contact_id: int) -> int:
+    query = select(func.count()).where(EVENT.c.kind == kind, EVENT.c.contact_id == contact_id)
+    return int(session.execute(query).scalar_one())
+
+
+def has_due_time(session: Db, enrollment_id: int) -> bool:
+    query = select(ENROLLMENT.c.next_due_at).where(ENROLLMENT.c.id == enrollment_id)
+    return session.execute(query).scalar() is not None
+
+
+def contact_zone(session: Db, contact_id: int) -> str:
+    found = session.execute(select(CONTACT.c.timezone).where(CONTACT.c.id == contact_id)).scalar()
+    return str(found or "")

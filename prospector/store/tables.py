@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -81,6 +81,8 @@ class Contact(SQLModel, table=True):
     excluded_reason: str | None = None
     do_not_contact: bool = False
     referred_by_id: int | None = Field(default=None, foreign_key="contact.id")
+    referral_depth: int = 0  # 0: from a list; 1: referred by a listed contact; 2: …
+    nurture_until: datetime | None = None  # "not now": when to come back
     last_interaction_at: datetime | None = None
     extra: str = ""  # unmapped CSV columns, JSON
     source: str = ""
@@ -137,6 +139,8 @@ class Message(SQLModel, table=True):
         Index("ix_message_mailbox_created", "mailbox", "created_at"),
         Index("ix_message_created_account", "created_at", "account_id"),
         Index("ix_message_retry", "state", "next_attempt_at"),
+        # An inbound message is processed once: its place in the mailbox is its identity.
+        UniqueConstraint("mailbox", "folder", "uidvalidity", "uid", name="uq_message_imap_uid"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -159,6 +163,28 @@ class Message(SQLModel, table=True):
     next_attempt_at: datetime | None = None
     created_at: datetime
     sent_at: datetime | None = None
+    # Inbound: where it was read, who wrote it, how it was sorted and what was done.
+    from_address: str = ""
+    folder: str = ""
+    uidvalidity: int | None = Field(default=None, sa_type=BigInteger)
+    uid: int | None = Field(default=None, sa_type=BigInteger)
+    category: str = ""
+    confidence: float | None = None
+    evidence: str = ""  # the sorter's JSON (Classification.as_json)
+    action: str = ""  # what prospector did about it, in words
+    content: bytes | None = Field(default=None, sa_type=LargeBinary)  # the raw inbound bytes
+
+
+class MailboxFolder(SQLModel, table=True):
+    """How far a mailbox folder has been read: UIDs are only comparable within a UIDVALIDITY."""
+
+    __tablename__ = "mailbox_folder"
+
+    mailbox: str = Field(primary_key=True, max_length=64)
+    folder: str = Field(primary_key=True, max_length=255)
+    uidvalidity: int = Field(sa_type=BigInteger)
+    last_uid: int = Field(default=0, sa_type=BigInteger)
+    synced_at: datetime
 
 
 class MailboxState(SQLModel, table=True):
@@ -195,3 +221,4 @@ ENROLLMENT = SQLModel.metadata.tables["enrollment"]
 MESSAGE = SQLModel.metadata.tables["message"]
 EVENT = SQLModel.metadata.tables["event"]
 MAILBOX_STATE = SQLModel.metadata.tables["mailbox_state"]
+MAILBOX_FOLDER = SQLModel.metadata.tables["mailbox_folder"]

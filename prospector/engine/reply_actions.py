@@ -1,0 +1,294 @@
+"""What a sorted reply sets in motion (PRODUCT.md §4), inside the transaction that stores it.
+
+Every reply from a person stops their sequences; then the category decides: a bounce
+suppresses (hard) or is counted (soft), an auto-reply pauses until the person is back and
+turns named stand-ins into prospects, an unsubscribe suppresses forever, a referral makes
+the people named new prospects in the referral sequence, interest makes a lead (an SQL
+candidate for the inbox), "not now" nurtures, and anything unclear goes to a human.
+Every change is an Event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from prospector.config import Settings
+from prospector.domain.geo import timezone_for
+from prospector.domain.replies import Classification, Person
+from prospector.store import inbound, outbox
+from prospector.store.events import record_event
+from prospector.store.outbox import Db
+
+ACTOR = "ingest"
+POSITIVE = ("interested", "referral")
+
+
+@dataclass(frozen=True)
+class Match:
+    """Who a message is about, and how that was found (for the evidence shown to reps)."""
+
+    contact: inbound.Known | None
+    enrollment_id: int | None
+    mailbox: str
+    how: str  # in-reply-to | references | bounce-recipient | returned-original | sender | none
+
+
+def act(
+    session: Db,
+    settings: Settings,
+    match: Match,
+    verdict: Classification,
+    *,
+    message_row: int,
+    now: datetime,
+) -> str:
+    """Apply the reply's consequences; returns what was done, in words, for `replies`."""
+    replies = settings.config.replies
+    if verdict.category == "bounce":
+        return _bounce(session, settings, match, verdict, now)
+    person = match.contact
+    if person is None:
+        return "no known prospect: left alone"
+    if verdict.category == "other":
+        return "not a reply (a receipt or report): nothing to do"
+    if verdict.category == "out_of_office":
+        return _out_of_office(session, settings, match, verdict, now)
+    stopped = _stop(session, person, f"replied: {verdict.category}", now)
+    done = [f"stopped {stopped} sequence(s)"] if stopped else []
+    if verdict.confidence < replies.review_below:
+        _event(session, "reply.review", person, now, message_row, why="low confidence")
+        return "; ".join([*done, "needs review (the sorter is not sure)"])
+    if verdict.category in POSITIVE and replies.pause_account_on_positive:
+        # Before any referral is enrolled: the people named are not colleagues to pause.
+        others = inbound.active_at_account(session, person.account_id, besides=person.id)
+        inbound.set_enrollments(
+            session, others, state="paused", reason="a colleague replied", updated_at=now
+        )
+        if others:
+            done.append(f"paused {len(others)} colleague(s)")
+    if verdict.category == "unsubscribe":
+        outbox.suppress(session, person.email, "unsubscribed", "replied: unsubscribe", now)
+        inbound.set_contact(session, person.id, do_not_contact=True, updated_at=now)
+        _event(session, "contact.unsubscribed", person, now, message_row)
+        done.append("suppressed for every sequence")
+    elif verdict.category == "referral":
+        done += _referrals(session, settings, match, verdict.referrals, now, message_row)
+    elif verdict.category == "interested":
+        inbound.set_contact(session, person.id, stage="lead", updated_at=now)
+        _event(session, "reply.sql_candidate", person, now, message_row)
+        done.append("lead: an SQL candidate for the inbox")
+    elif verdict.category == "not_now":
+        until = _resume(verdict.resume_on, now, replies.nurture_days)
+        inbound.set_contact(session, person.id, stage="nurture", nurture_until=until)
+        _event(session, "contact.nurture", person, now, message_row, until=until.date())
+        done.append(f"nurture until {until.date()}")
+    elif verdict.category == "not_interested":
+        _event(session, "reply.not_interested", person, now, message_row, reason=verdict.reason)
+        done.append(f"not interested ({verdict.reason or 'no reason given'})")
+    else:  # wrong_person, question: a person answers these
+        _event(session, "reply.review", person, now, message_row, why=verdict.category)
+        done.append(f"needs review ({verdict.category.replace('_', ' ')})")
+    return "; ".join(done)
+
+
+# --- categories ----------------------------------------------------------------------------
+
+
+def _bounce(
+    session: Db, settings: Settings, match: Match, verdict: Classification, now: datetime
+) -> str:
+    people = inbound.contacts_by_email(session, verdict.failed_recipients)
+    if not people and match.contact is not None:
+        people = {match.contact.email: match.contact}
+    if not people:
+        return "bounce for no known prospect: left alone"
+    done = []
+    limit = settings.config.replies.soft_bounces_to_suppress
+    for person in people.values():
+        soft = verdict.bounce_kind == "soft"
+        if soft and _soft_bounces(session, person.id) + 1 < limit:
+            _event(session, "bounce.soft", person, now, None)
+            done.append(f"{person.email}: soft bounce, counted")
+            continue
+        why = "hard-bounce" if not soft else f"{limit} soft bounces"
+        outbox.suppress(session, person.email, "hard-bounce", why, now)
+        stopped = _stop(session, person, f"bounced ({why})", now)
+        _event(session, "bounce.hard", person, now, None, why=why)
+        done.append(f"{person.email}: suppressed ({why}), stopped {stopped}")
+    return "; ".join(done)
+
+
+def _out_of_office(
+    session: Db, settings: Settings, match: Match, verdict: Classification, now: datetime
+) -> str:
+    person = match.contact
+    assert person is not None
+    zone = _zone_of(session, person)
+    back = verdict.returns_on
+    if back is not None and back >= now.astimezone(ZoneInfo(zone)).date():
+        resume = _local_midnight(back + timedelta(days=1), zone)
+    else:
+        resume = now + timedelta(days=settings.config.replies.out_of_office_days)
+    ids = inbound.live_enrollments(session, person.id)
+    outbox_ids = [i for i in ids if _is_waiting(session, i)]
+    inbound.set_enrollments(session, outbox_ids, next_due_at=resume, updated_at=now)
+    _event(session, "enrollment.paused", person, now, None, until=resume, why="out of office")
+    done = [f"paused {len(outbox_ids)} sequence(s) until {resume.date()}"]
+    stand_ins = [p for p in verdict.alternates if p.email]
+    if stand_ins:
+        done += _referrals(session, settings, match, stand_ins, now, None)
+    return "; ".join(done)
+
+
+def _referrals(
+    session: Db,
+    settings: Settings,
+    match: Match,
+    people: tuple[Person, ...] | list[Person],
+    now: datetime,
+    message_row: int | None,
+) -> list[str]:
+    referrer = match.contact
+    assert referrer is not None
+    named = [p for p in people if p.email]
+    if not named:
+        _event(session, "reply.review", referrer, now, message_row, why="referral to a role")
+        return ["referral to a role, no address: needs review"]
+    done = []
+    known = inbound.contacts_by_email(session, [p.email or "" for p in named])
+    sequence = settings.config.replies.referral_sequence
+    for person in named:
+        email = (person.email or "").lower()
+        if email == referrer.email:
+            continue
+        found = known.get(email)
+        contact_id = found.id if found else _new_prospect(session, referrer, person, now)
+        if _enroll(session, contact_id, referrer, sequence, match.mailbox, now):
+            done.append(f"referral {email}: enrolled in {sequence}")
+        else:
+            done.append(f"referral {email}: already in {sequence}")
+        record_event(
+            session,
+            "contact.referred",
+            at=now,
+            contact_id=contact_id,
+            actor=ACTOR,
+            data={"referred_by": referrer.id, "message": message_row},
+        )
+    return done
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def _stop(session: Db, person: inbound.Known, reason: str, now: datetime) -> int:
+    ids = inbound.live_enrollments(session, person.id)
+    inbound.set_enrollments(
+        session, ids, state="stopped", reason=reason, next_due_at=None, updated_at=now
+    )
+    for enrollment_id in ids:
+        record_event(
+            session,
+            "enrollment.stopped",
+            at=now,
+            contact_id=person.id,
+            enrollment_id=enrollment_id,
+            actor=ACTOR,
+            data={"reason": reason},
+        )
+    return len(ids)
+
+
+def _new_prospect(session: Db, referrer: inbound.Known, person: Person, now: datetime) -> int:
+    """The person named, at the referrer's account, one step further down the chain."""
+    name = (person.name or "").split()
+    country, region = inbound.account_zone(session, referrer.account_id)
+    return inbound.add_contact(
+        session,
+        {
+            "account_id": referrer.account_id,
+            "email": (person.email or "").lower(),
+            "first_name": name[0] if name else "",
+            "last_name": " ".join(name[1:]),
+            "title": person.title or "",
+            "country": country,
+            "region": region,
+            "timezone": _guess_zone(country, region),
+            "referred_by_id": referrer.id,
+            "referral_depth": referrer.referral_depth + 1,
+            "source": "referral",
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+
+
+def _enroll(
+    session: Db,
+    contact_id: int,
+    referrer: inbound.Known,
+    sequence: str,
+    mailbox: str,
+    now: datetime,
+) -> bool:
+    """Start the referred person on the referral sequence, from the referrer's mailbox."""
+    return outbox.enroll_one(
+        session,
+        contact_id=contact_id,
+        account_id=referrer.account_id,
+        sequence=sequence,
+        mailbox=mailbox,
+        segment="referral",
+        now=now,
+    )
+
+
+def _soft_bounces(session: Db, contact_id: int) -> int:
+    return outbox.count_events(session, "bounce.soft", contact_id)
+
+
+def _is_waiting(session: Db, enrollment_id: int) -> bool:
+    """Active with a due time: a step on the wire right now (no due time) is left alone."""
+    return outbox.has_due_time(session, enrollment_id)
+
+
+def _zone_of(session: Db, person: inbound.Known) -> str:
+    return outbox.contact_zone(session, person.id) or "UTC"
+
+
+def _guess_zone(country: str, region: str) -> str:
+    """From the account's place, as an import would; UTC when it says nothing."""
+    try:
+        return timezone_for(explicit=None, country=country, region=region, default="UTC")
+    except ValueError:
+        return "UTC"
+
+
+def _local_midnight(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def _resume(resume_on: date | None, now: datetime, default_days: int) -> datetime:
+    if resume_on is not None and resume_on > now.date():
+        return datetime.combine(resume_on, time(), tzinfo=UTC)
+    return now + timedelta(days=default_days)
+
+
+def _event(
+    session: Db,
+    kind: str,
+    person: inbound.Known,
+    now: datetime,
+    message_row: int | None,
+    **data: object,
+) -> None:
+    record_event(
+        session,
+        kind,
+        at=now,
+        contact_id=person.id,
+        actor=ACTOR,
+        data={"message": message_row, **data},
+    )
