@@ -14,6 +14,7 @@ from prospector.cli import (
     init,
     outbox,
     preview,
+    replies,
     run,
     segments,
     status,
@@ -68,7 +69,18 @@ def _root(
     ctx.obj = config
 
 
-for module in (init, validate, contacts, segments, enroll, preview, run, status, outbox):
+for module in (
+    init,
+    validate,
+    contacts,
+    segments,
+    enroll,
+    preview,
+    run,
+    status,
+    outbox,
+    replies,
+):
     module.register(app)
 
 

@@ -223,3 +223,20 @@ def inbound_content(session: Db, ids: Sequence[int] | None = None) -> list[tuple
 def count_inbound(session: Db) -> int:
     query = select(func.count()).where(MESSAGE.c.direction == IN)
     return int(session.execute(query).scalar_one())
+
+
+def replies_by_ids(session: Db, ids: Sequence[int]) -> list[Reply]:
+    if not ids:
+        return []
+    query = select(
+        MESSAGE.c.id,
+        MESSAGE.c.created_at,
+        MESSAGE.c.mailbox,
+        MESSAGE.c.from_address,
+        MESSAGE.c.subject,
+        MESSAGE.c.category,
+        MESSAGE.c.confidence,
+        MESSAGE.c.action,
+        MESSAGE.c.evidence,
+    ).where(MESSAGE.c.id.in_(bindparam("ids", expanding=True)))
+    return list(map(Reply._make, session.execute(query, {"ids": list(ids)}).all()))
