@@ -81,7 +81,9 @@ class Contact(SQLModel, table=True):
     excluded_reason: str | None = None
     do_not_contact: bool = False
     referred_by_id: int | None = Field(default=None, foreign_key="contact.id")
-    referral_depth: int = 0  # 0: from a list; 1: referred by a listed contact; 2: …
+    # 0: from a list; 1: referred by a listed contact; 2: … (a server default too, so bulk
+    # imports that name their columns need not know about it)
+    referral_depth: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     nurture_until: datetime | None = None  # "not now": when to come back
     last_interaction_at: datetime | None = None
     extra: str = ""  # unmapped CSV columns, JSON

@@ -45,8 +45,6 @@ def upgrade() -> None:
         batch_op.create_unique_constraint('uq_message_imap_uid', ['mailbox', 'folder', 'uidvalidity', 'uid'])
 
     # Existing rows got the defaults above; the models own the defaults from here on.
-    with op.batch_alter_table('contact', schema=None) as batch_op:
-        batch_op.alter_column('referral_depth', server_default=None)
     with op.batch_alter_table('message', schema=None) as batch_op:
         for column in ('from_address', 'folder', 'category', 'evidence', 'action'):
             batch_op.alter_column(column, server_default=None)
