@@ -20,6 +20,7 @@ import ssl
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import Self
 
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -56,7 +57,7 @@ class ImapMailbox:
         self._tls_context = tls_context if server.verify_tls else None
         self._client: imapclient.IMAPClient | None = None
 
-    def __enter__(self) -> ImapMailbox:
+    def __enter__(self) -> Self:
         self.connect()
         return self
 

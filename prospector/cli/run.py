@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 import typer
 
+from prospector.adapters.imap_reader import ImapInbox
 from prospector.adapters.sandbox import Endpoint, Sandbox
 from prospector.adapters.sent_folder import imap_sent_folder
 from prospector.adapters.smtp import SmtpTransport
@@ -19,6 +20,7 @@ from prospector.cli.workspace import Workspace, config_path
 from prospector.config import Mailbox, Server, Settings
 from prospector.engine.catalog import load_sequences
 from prospector.engine.dispatch import Transport, TransportFactory
+from prospector.engine.ingest import Inbox, Ingester
 from prospector.engine.reconcile import Reconciler
 from prospector.engine.sending import SendingJob
 from prospector.engine.service import Job, Service
@@ -74,8 +76,10 @@ def _run(workspace: Workspace, *, once: bool) -> None:
         reconcile = Reconciler(
             workspace.engine, settings, lambda: load_sequences(settings)[0], imap_sent_folder
         )
+        ingest = Ingester(workspace.engine, settings, imap_inbox)
         service.jobs = [  # reconcile first: a message found missing goes out in this pass
             Job("reconcile", RECONCILE_SECONDS, reconcile),
+            Job("ingest", settings.config.replies.poll_seconds, ingest),
             Job("dispatch", settings.config.sending.tick_seconds, sending),
         ]
         service.start_up()
@@ -124,6 +128,13 @@ def _local(endpoint: Endpoint) -> Server:
         username=endpoint.username,
         password_env=SANDBOX_PASSWORD_ENV,
     )
+
+
+@contextlib.contextmanager
+def imap_inbox(mailbox: Mailbox) -> Iterator[Inbox]:
+    """The mailbox's folders over IMAP, read-only, for the ingest job."""
+    with ImapInbox(mailbox.imap) as inbox:
+        yield inbox
 
 
 def smtp_transports(settings: Settings) -> TransportFactory:

@@ -129,15 +129,17 @@ class Ingester:
             report.read += len(batch)
             wanted = self._ours(heads)
             raws = inbox.fetch(folder, wanted) if wanted else {}
-            for uid in batch:
-                raw = raws.get(uid)
+            for uid in wanted:  # each one ours: stored, acted on and marked together
                 with self.engine.begin() as conn:
-                    if raw is None:
-                        report.unmatched += 1
-                    else:
+                    raw = raws.get(uid)
+                    if raw is not None:  # expunged between the two commands: nothing to do
                         self._process(conn, mailbox, folder, state, uid, raw, now, report)
                     mark_now = inbound.FolderMark(state.uidvalidity, uid)
                     inbound.set_folder_mark(conn, mailbox.id, folder, mark_now, now)
+            report.unmatched += len(batch) - len(wanted)
+            with self.engine.begin() as conn:  # the rest of the batch is not ours: skip it
+                mark_now = inbound.FolderMark(state.uidvalidity, batch[-1])
+                inbound.set_folder_mark(conn, mailbox.id, folder, mark_now, now)
         if not uids:
             with self.engine.begin() as conn:
                 mark_now = inbound.FolderMark(state.uidvalidity, last)

@@ -87,13 +87,13 @@ def template_file(env: Environment, name: str) -> str:
 
 
 def _read(env: Environment, name: str) -> tuple[str, str]:
-    file = template_file(env, name)
-    if env.loader is None:
-        raise _error(file, "no template folder configured")
     key = (env, name)
     cached = _SOURCES.get(key)
     if cached is not None and cached[2]():  # still up to date: one stat, no read
         return cached[0], cached[1]
+    file = template_file(env, name)
+    if env.loader is None:
+        raise _error(file, "no template folder configured")
     try:
         text, filename, uptodate = env.loader.get_source(env, f"{name}{SUFFIX}")
     except TemplateNotFound:

@@ -34,6 +34,9 @@ def address(header: str, name: str, addr_spec: str) -> str:
 def text(header: str, value: str) -> str:
     """Unstructured text (Subject): folded at spaces when ASCII, encoded words otherwise."""
     if value.isascii() and "=?" not in value:
+        line = f"{header}: {value}"
+        if len(line) <= _FOLD_AT:  # the usual short subject: nothing to fold or encode
+            return line
         folded = Header(value, "us-ascii", header_name=header).encode(splitchars=" ", linesep=CRLF)
         return f"{header}: {folded}"
     return f"{header}: {Header(value, 'utf-8', header_name=header).encode(linesep=CRLF)}"

@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from email.message import Message
 
 from flufl.bounce import all_failures
 
-from prospector.domain.replies.parse import ParsedMessage, decode_bytes
+from prospector.domain.replies.parse import ParsedMessage, Part
 
 __all__ = ["BounceReport", "Report", "read_report", "scan_bounce"]
 
@@ -65,7 +64,7 @@ _NOTICE_PHRASES = re.compile(
     r"|has not yet been delivered|will (?:continue|keep) (?:trying|to try)|delay(?:ed)? notice"
     r"|(?:attempting|trying|attempt) to deliver|transcript of session|could not deliver|"
     r"not be delivered",
-    re.IGNORECASE,
+    # matched against lower-cased text
 )
 
 # Reasons that mean the address itself does not exist or never will take mail.
@@ -91,7 +90,6 @@ _HARD_TEXT = re.compile(
     r"|no such person|user doesn't have|invalid address|address (?:is )?invalid|unknown address"
     r"|ist unbekannt|existiert nicht|inconnu|n'existe pas|desconocido|no existe|não existe"
     r"|onbekend|bestaat niet",
-    re.IGNORECASE,
 )
 # Reasons that say the address is fine but this delivery failed.
 _SOFT_TEXT = re.compile(
@@ -103,13 +101,12 @@ _SOFT_TEXT = re.compile(
     r"|spam|blocked|blacklist|block ?list|denied|policy|rejected|refused|reputation|not permitted"
     r"|relay|authenticat|dmarc|spf|dkim|ptr|reverse dns|virus|too (?:big|large)|size|message length"
     r"|content|suspend|disabled|inactive|on hold|system (?:error|full)|mailer error|network"
-    r"|routing loop|loop detected|not accepted|security|unauthorized|frozen|busy|overload",
-    re.IGNORECASE,
+    r"|routing loop|loop detected|not accepted|security|unauthorized|frozen|busy|overload"
+    r"|connect|socket|permission to|failing for|\d+ (?:delivery )?attempts|line limit|too long",
 )
 _FULL_TEXT = re.compile(
     r"mailbox (?:is )?full|over ?quota|quota (?:exceeded|exceed)|exceeded (?:the )?storage|"
     r"insufficient storage",
-    re.IGNORECASE,
 )
 _TEMPORARY_TEXT = re.compile(
     r"temporar|try (?:again )?later|retry timeout|timed? ?out|timeout|expired"
@@ -117,7 +114,10 @@ _TEMPORARY_TEXT = re.compile(
     r"|will (?:continue|keep) (?:trying|to try)|greylist|graylist|too many (?:connections|"
     r"recipients)"
     r"|rate limit",
-    re.IGNORECASE,
+)
+_WARNING = re.compile(
+    r"delay|warning|will (?:continue|keep) (?:trying|to try)|not (?:yet )?been delivered"
+    r"|will (?:retry|try again)|still trying",
 )
 _HARD_STATUS = {(1, 1), (1, 0), (1, 2), (1, 6), (1, 10), (1, 3), (4, 4)}
 
@@ -165,43 +165,31 @@ def _fields(text: str) -> list[dict[str, str]]:
     return blocks
 
 
-def _part_raw(part: Message) -> str:
-    """The text of a part, including message/* parts that the parser split into sub-messages."""
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        chunks: list[str] = []
-        for sub in payload:
-            if isinstance(sub, Message):
-                chunks.append("\n".join(f"{k}: {v}" for k, v in sub.items()))
-                body = sub.get_payload()
-                if isinstance(body, str) and body.strip():
-                    chunks.append(body)
-        return "\n\n".join(chunks)
-    data = part.get_payload(decode=True)
-    if isinstance(data, bytes):
-        return decode_bytes(data, part.get_content_charset())
-    return payload if isinstance(payload, str) else ""
+_STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
+
+
+def _part_raw(part: Part) -> str:
+    """The text of a part (a report part's fields as sent)."""
+    return part.text()
 
 
 def read_report(parsed: ParsedMessage) -> Report:
     """The report type and its key fields, from the MIME structure."""
-    msg = parsed.message
+    root = parsed.root
     kind = ""
-    if parsed.content_type == "multipart/report":
-        kind = str(msg.get_param("report-type", "") or "").lower()
+    if root.content_type == "multipart/report":
+        kind = root.params.get("report-type", "").lower()
     feedback_type = ""
     actions: list[str] = []
-    try:
-        parts = list(msg.walk())
-    except Exception:
-        parts = []
-    for part in parts:
-        ctype = part.get_content_type()
-        if ctype in ("message/feedback-report",):
+    if not root.is_multipart:
+        return Report(kind=kind)
+    for part in root.walk(into_messages=False):
+        ctype = part.content_type
+        if ctype == "message/feedback-report":
             kind = kind or "feedback-report"
             for block in _fields(_part_raw(part)):
                 feedback_type = feedback_type or block.get("feedback-type", "").lower()
-        elif ctype in ("message/delivery-status", "message/global-delivery-status"):
+        elif ctype in _STATUS_TYPES:
             kind = kind or "delivery-status"
             for block in _fields(_part_raw(part)):
                 if "action" in block:
@@ -221,15 +209,7 @@ def _recipient(value: str) -> str:
 def _dsn_recipients(parsed: ParsedMessage) -> list[tuple[str, str, str]]:
     """(address, status, diagnostic) for each failed or delayed recipient of a DSN."""
     found: list[tuple[str, str, str]] = []
-    try:
-        parts = list(parsed.message.walk())
-    except Exception:
-        return found
-    texts = [
-        _part_raw(p)
-        for p in parts
-        if p.get_content_type() in ("message/delivery-status", "message/global-delivery-status")
-    ]
+    texts = [_part_raw(p) for p in parsed.root.walk(False) if p.content_type in _STATUS_TYPES]
     if not texts and re.search(r"^(?:Final|Original)-Recipient:", parsed.text, re.M | re.I):
         texts = [parsed.text]  # a report sent as plain text
     for text in texts:
@@ -253,25 +233,19 @@ def _notice_text(parsed: ParsedMessage) -> str:
     """The human-readable notice: text parts outside the returned original message."""
     chunks: list[str] = []
 
-    def walk(part: Message) -> None:
-        ctype = part.get_content_type()
+    def walk(part: Part) -> None:
+        ctype = part.content_type
         if ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
             return
-        if part.is_multipart():
-            payload = part.get_payload()
-            if isinstance(payload, list):
-                for sub in payload:
-                    if isinstance(sub, Message):
-                        walk(sub)
+        if part.is_multipart:
+            for sub in part.parts:
+                walk(sub)
             return
-        if ctype.startswith("text/") or ctype in (
-            "message/delivery-status",
-            "message/global-delivery-status",
-        ):
+        if ctype.startswith("text/") or ctype in _STATUS_TYPES:
             chunks.append(_part_raw(part))
 
     try:
-        walk(parsed.message)
+        walk(parsed.root)
     except Exception:
         return parsed.text
     text = "\n".join(chunks) or parsed.text
@@ -324,30 +298,39 @@ def _text_recipients(notice: str, exclude: set[str]) -> list[str]:
     return out
 
 
-def _kind_of(text: str, status: str) -> str | None:
-    """hard or soft for one recipient: the most specific status code, then the wording.
+_AFTER_DATA = re.compile(
+    r"(?:in reply to|after) (?:the )?end of data|after (?:the )?data command|in reply to data",
+)
 
-    x.0.0 codes say only "failed"; a specific code (5.1.1 unknown user, 5.7.1 policy, 4.2.2
-    full) says why, and only address-level ones (RFC 3463 X.1.0-X.1.3, X.1.6, X.1.10,
-    X.4.4 no route to the domain) make it hard. Wording that the user or domain does not
-    exist also makes it hard, because many servers send 5.x.x codes that say less than
-    their text. A 4.x.x code is soft whatever the text says: the server will retry.
+
+def _kind_of(text: str, status: str) -> str | None:
+    """hard or soft for one recipient: what the server said, then the status code.
+
+    Hard means the address itself is gone. The diagnostic text decides first, because
+    servers often send codes that say less than their words (`550 5.7.1 No such user`):
+    a full mailbox is soft; unknown user or domain wording is hard, unless the server said
+    it after accepting the recipient (at the end of DATA the address exists, so it is a
+    content filter); block, spam, policy, size, timeout or connection wording is soft.
+    Then the most specific code (the diagnostic's before the Status field): any 4.x.x is
+    soft, an address-level one (RFC 3463 X.1.0-X.1.3, X.1.6, X.1.10, X.4.4 no route to
+    the domain) is hard, another specific one (5.7.1 policy, 5.2.2 full, 5.3.4 size) is
+    soft. A bare 5xx or "permanent" failure with no reason is hard.
     """
-    text = text[:2000]
+    text = text[:2000].lower()  # the wording patterns are lower-case, matched case-sensitively
     if _FULL_TEXT.search(text):
         return "soft"
-    codes = [tuple(int(g) for g in m.groups()) for m in _ENHANCED.finditer(status + " " + text)]
+    codes = [tuple(int(g) for g in m.groups()) for m in _ENHANCED.finditer(text + " " + status)]
     specific = [c for c in codes if (c[1], c[2]) != (0, 0)]
-    if any(c[1] == 1 and (c[1], c[2]) in _HARD_STATUS for c in specific):
-        return "hard"  # the address is unknown, whatever the class says
     if (codes and codes[0][0] == 4) or _TEMPORARY_TEXT.search(text):
-        return "soft"
-    if specific:
-        hard = any(c[0] == 5 and (c[1], c[2]) in _HARD_STATUS for c in specific)
-        return "hard" if hard else "soft"
+        return "soft"  # the server will retry, or asks us to
+    if _AFTER_DATA.search(text):
+        return "soft"  # the recipient was accepted; the content was refused
     if _HARD_TEXT.search(text):
         return "hard"
-    if _SOFT_TEXT.search(text):
+    soft_words = _SOFT_TEXT.search(text)
+    if specific and (specific[0][1], specific[0][2]) in _HARD_STATUS and not soft_words:
+        return "hard"
+    if soft_words or specific:
         return "soft"
     if codes:
         return "hard" if codes[0][0] == 5 else None
@@ -426,7 +409,8 @@ def scan_bounce(parsed: ParsedMessage, report: Report) -> BounceReport | None:
         score += 0.5
         evidence.append("X-Failed-Recipients header")
     notice = _notice_text(parsed)
-    found_phrases = _NOTICE_PHRASES.finditer(notice[:8000])
+    # Lower-cased once: a case-sensitive search is several times faster than IGNORECASE.
+    found_phrases = _NOTICE_PHRASES.finditer(notice[:8000].lower())
     phrases = [m.group(0) for _, m in zip(range(2), found_phrases, strict=False)]
     if phrases:
         score += min(0.4, 0.2 * len(phrases))
@@ -449,11 +433,10 @@ def scan_bounce(parsed: ParsedMessage, report: Report) -> BounceReport | None:
         # Weak cues from a mail system: a failed recipient found makes it a bounce.
         if score < 0.3 or not machine:
             return None
-        temporary, permanent = _flufl(parsed)
-        if temporary or permanent:
-            evidence.append("flufl.bounce detector found failed recipients")
-        elif _text_recipients(notice, {a.email for a in parsed.to} | {sender}):
+        if _text_recipients(notice, {a.email for a in parsed.to} | {sender}):
             evidence.append("a failed recipient named in the notice")
+        elif any(_flufl(parsed)):
+            evidence.append("flufl.bounce detector found failed recipients")
         else:
             return None
         score += 0.3
@@ -495,11 +478,14 @@ def scan_bounce(parsed: ParsedMessage, report: Report) -> BounceReport | None:
             if (
                 addr in permanent
                 and not _ENHANCED.search(detail)
-                and not _TEMPORARY_TEXT.search(detail)
+                and not _TEMPORARY_TEXT.search(detail.lower())
             ):
                 kind = "hard"  # flufl.bounce's detectors know this format's permanent failures
             elif kind is None and addr in temporary:
                 kind = "soft"
+            elif kind is None:
+                # No code and no reason: a failure notice is permanent, a delay warning not.
+                kind = "soft" if _WARNING.search(notice[:3000].lower()) else "hard"
             kinds.append(kind)
         if not recipients:
             kinds.append(_kind_of(notice[:3000], ""))

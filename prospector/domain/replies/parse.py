@@ -7,17 +7,28 @@ daemon; the worst outcome is an empty body, which sorts as `other` for a human.
 
 from __future__ import annotations
 
+import binascii
 import codecs
 import email
 import email.utils
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.header import decode_header, make_header
 from email.message import Message
+from functools import cached_property
 from html.parser import HTMLParser
 
-__all__ = ["Address", "ParsedMessage", "decode_bytes", "html_to_text", "parse", "parse_text"]
+__all__ = [
+    "Address",
+    "ParsedMessage",
+    "Part",
+    "decode_bytes",
+    "html_to_text",
+    "parse",
+    "parse_text",
+]
 
 # Charset labels that mail clients send but Python does not know, or knows as a smaller
 # superset than the sender meant (GB2312 mail is routinely GBK; Shift_JIS is cp932).
@@ -54,6 +65,11 @@ class Address:
     email: str
 
 
+# The stdlib view (for flufl.bounce) reads the head of a message only: the notice is at the
+# top, and its detectors scan every line, so a long returned original only costs time.
+_STDLIB_LIMIT = 8192
+
+
 @dataclass(frozen=True)
 class ParsedMessage:
     """What classification needs from a message, decoded once."""
@@ -67,8 +83,17 @@ class ParsedMessage:
     content_type: str
     text: str  # best text body: text/plain, else HTML converted to text
     html: bool  # the text came from HTML
-    message: Message = field(compare=False, repr=False)
+    root: Part = field(compare=False, repr=False)  # the MIME structure
+    raw: bytes = field(default=b"", compare=False, repr=False)
     links: tuple[tuple[str, str], ...] = ()  # mailto links of an HTML body: (anchor text, address)
+
+    @cached_property
+    def message(self) -> Message:
+        """The stdlib view of the same bytes, built only for a library that needs one."""
+        try:
+            return email.message_from_bytes(self.raw[:_STDLIB_LIMIT])
+        except Exception:
+            return email.message_from_string("")
 
     def header(self, name: str) -> str:
         """The first value of a header, decoded, or ""."""
@@ -123,12 +148,41 @@ def _decode_header_value(value: object) -> str:
     return " ".join(text.split())
 
 
+_SIMPLE_ADDRESS = re.compile(
+    r'\s*(?:"((?:[^"\\]|\\.)*)"|([^,<>"]*?))\s*<([^<>\s,]+@[^<>\s,]+)>\s*(?:,|$)'
+    r"|\s*([^\s,<>\"]+@[^\s,<>\"]+)\s*(?:,|$)"
+)
+
+
+def _simple_addresses(value: str) -> list[tuple[str, str]] | None:
+    """`Name <a@b>, "Last, First" <c@d>, e@f` without the stdlib parser; None if unusual."""
+    pairs: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(value):
+        match = _SIMPLE_ADDRESS.match(value, pos)
+        if not match or match.end() == pos:
+            return None if value[pos:].strip(" ,") else pairs
+        quoted, bare, addr, alone = match.groups()
+        if addr:
+            name = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
+            pairs.append((name, addr))
+        else:
+            pairs.append(("", alone))
+        pos = match.end()
+    return pairs
+
+
 def _addresses(values: tuple[str, ...]) -> tuple[Address, ...]:
     found: list[Address] = []
-    try:
-        pairs = email.utils.getaddresses(list(values))
-    except Exception:
-        return ()
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        simple = None if "(" in value or ":" in value else _simple_addresses(value)
+        if simple is None:
+            try:
+                simple = email.utils.getaddresses([value])
+            except Exception:
+                simple = []
+        pairs += simple
     for name, addr in pairs:
         addr = addr.strip().strip("<>").lower()
         if "@" not in addr:
@@ -247,16 +301,187 @@ def html_to_text_and_links(html: str) -> tuple[str, tuple[tuple[str, str], ...]]
     return re.sub(r"\n{3,}", "\n\n", text).strip(), tuple(parser.links)
 
 
-def _part_text(part: Message) -> str:
+_TRANSFER_SAFE = frozenset(("", "7bit", "8bit", "binary"))
+_FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)\n?")
+_STRAY = re.compile(rb"(?:[ \t][^\n]*\n)*")
+_BLANK = re.compile(rb"[ \t]*\r?\n")
+_PARAM = re.compile(
+    r';\s*([!#$%&\'*+.^`|~0-9A-Za-z_-]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;\s]*)', re.ASCII
+)
+
+
+def _header_text(data: bytes) -> str:
     try:
-        payload = part.get_payload(decode=True)
-    except Exception:
-        payload = None
-    if not isinstance(payload, bytes):
-        raw = part.get_payload()
-        return raw if isinstance(raw, str) else ""
-    charset = part.get_content_charset() or _meta_charset(payload)
-    return decode_bytes(payload, charset)
+        return data.decode("ascii")
+    except UnicodeDecodeError:
+        return decode_bytes(data, None)
+
+
+def _split_head(data: bytes) -> tuple[list[tuple[str, str]], bytes]:
+    """Header fields (lower-case name, unfolded raw value) and the body that follows.
+
+    Lenient like the stdlib parser: an mbox `From ` line is skipped, and the first line that
+    is neither a field nor a continuation starts the body.
+    """
+    fields: list[tuple[str, str]] = []
+    pos = 0
+    if data.startswith(b"From "):
+        end = data.find(b"\n")
+        pos = len(data) if end < 0 else end + 1
+    stray = _STRAY.match(data, pos)  # continuation lines before any field are dropped
+    pos = stray.end() if stray else pos
+    match = _FIELD.match(data, pos)
+    while match:
+        value = match.group(2)
+        if b"\n" in value:
+            value = b" ".join(line.strip() for line in value.split(b"\n"))
+        fields.append((match.group(1).decode("ascii").lower(), _header_text(value.strip())))
+        pos = match.end()
+        match = _FIELD.match(data, pos)
+    blank = _BLANK.match(data, pos)
+    return fields, data[blank.end() if blank else pos :]
+
+
+def _content_type(value: str) -> tuple[str, dict[str, str]]:
+    """`text/plain; charset="x"` to ("text/plain", {"charset": "x"}); invalid gives text/plain."""
+    main, _, rest = value.partition(";")
+    ctype = main.strip().lower()
+    if ctype.count("/") != 1 or " " in ctype:
+        ctype = "text/plain"
+    params: dict[str, str] = {}
+    for name, raw in _PARAM.findall(";" + rest):
+        key = name.lower()
+        val = raw
+        if val.startswith('"'):
+            val = val[1:-1] if val.endswith('"') and len(val) > 1 else val[1:]
+            val = re.sub(r"\\(.)", r"\1", val)
+        if key.endswith("*"):  # RFC 2231: charset'lang'percent-encoded
+            key = key.rstrip("*0123456789").rstrip("*")
+            val = val.rsplit("'", 1)[-1]
+        params.setdefault(key, val)
+    return ctype, params
+
+
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
+
+
+def _decode_transfer(body: bytes, encoding: str) -> bytes:
+    if encoding == "base64":
+        cleaned = _NOT_BASE64.sub(b"", body)
+        if len(cleaned) % 4 == 1:
+            cleaned = cleaned[:-1]
+        try:
+            return binascii.a2b_base64(cleaned + b"=" * (-len(cleaned) % 4))
+        except (binascii.Error, ValueError):
+            return body
+    if encoding == "quoted-printable":
+        try:
+            return binascii.a2b_qp(body)
+        except (binascii.Error, ValueError):
+            return body
+    return body
+
+
+class Part:
+    """One MIME entity: its header fields, type, raw body and (lazily) its sub-parts.
+
+    A small reader written for speed: the sorter needs the structure of a message (report
+    parts, the best text part, the returned original to skip), not a mutable email object.
+    """
+
+    __slots__ = ("_children", "body", "content_type", "fields", "params")
+
+    def __init__(self, data: bytes, default_type: str = "text/plain") -> None:
+        self.fields, self.body = _split_head(data)
+        value = self.header("content-type")
+        if value:
+            self.content_type, self.params = _content_type(value)
+        else:
+            self.content_type, self.params = default_type, {}
+        self._children: tuple[Part, ...] | None = None
+
+    def header(self, name: str) -> str:
+        for key, value in self.fields:
+            if key == name:
+                return value
+        return ""
+
+    @property
+    def charset(self) -> str | None:
+        return self.params.get("charset") or None
+
+    @property
+    def is_attachment(self) -> bool:
+        return "attachment" in self.header("content-disposition").lower()
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        """Sub-parts of a multipart, or the one enclosed message of a message/rfc822."""
+        if self._children is None:
+            self._children = self._split()
+        return self._children
+
+    def _split(self) -> tuple[Part, ...]:
+        maintype = self.content_type.split("/")[0]
+        if maintype == "message" and self.content_type in ("message/rfc822", "message/global"):
+            return (Part(self.payload()),)
+        if maintype != "multipart":
+            return ()
+        boundary = self.params.get("boundary", "").encode("utf-8", "replace")
+        if not boundary:
+            return ()
+        default = "message/rfc822" if self.content_type == "multipart/digest" else "text/plain"
+        body = self.body
+        marker = b"--" + boundary
+        children: list[Part] = []
+        start = -1
+        pos = body.find(marker)
+        while pos >= 0:
+            line_end = body.find(b"\n", pos)
+            line_end = len(body) if line_end < 0 else line_end
+            rest = body[pos + len(marker) : line_end].rstrip(b" \t\r")
+            if (pos == 0 or body[pos - 1 : pos] == b"\n") and rest in (b"", b"--"):
+                if start >= 0:  # the line break before a delimiter belongs to it
+                    end = pos - (2 if body[pos - 2 : pos] == b"\r\n" else 1)
+                    children.append(Part(body[start : max(start, end)], default))
+                if rest == b"--":
+                    start = -1
+                    break
+                start = line_end + 1
+            pos = body.find(marker, pos + len(marker))
+        if 0 <= start < len(body):  # no closing delimiter
+            children.append(Part(body[start:], default))
+        return tuple(children)
+
+    @property
+    def is_multipart(self) -> bool:
+        return self.content_type.startswith("multipart/")
+
+    def payload(self) -> bytes:
+        """The body without its transfer encoding."""
+        encoding = self.header("content-transfer-encoding").strip().lower()
+        if encoding in _TRANSFER_SAFE:
+            return self.body
+        return _decode_transfer(self.body, encoding)
+
+    def text(self) -> str:
+        """The body as text, in its declared charset (or the HTML meta charset)."""
+        payload = self.payload()
+        charset = self.charset
+        if not charset and self.content_type == "text/html":
+            charset = _meta_charset(payload)
+        return decode_bytes(payload, charset)
+
+    def walk(self, into_messages: bool = True) -> Iterator[Part]:
+        """This part and every part inside it, depth first (as `Message.walk`).
+
+        `into_messages=False` stays out of enclosed messages (a bounce's returned original).
+        """
+        yield self
+        if not into_messages and self.content_type.startswith("message/"):
+            return
+        for child in self.parts:
+            yield from child.walk(into_messages)
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -267,27 +492,21 @@ def _meta_charset(payload: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def _best_text(msg: Message) -> tuple[str, bool, tuple[tuple[str, str], ...]]:
+def _best_text(root: Part) -> tuple[str, bool, tuple[tuple[str, str], ...]]:
     """The first text/plain part that is not an attachment, else the first HTML part."""
     plain: str | None = None
     html: str | None = None
-    try:
-        parts = list(msg.walk())
-    except Exception:
-        parts = [msg]
-    for part in parts:
-        if part.is_multipart():
+    for part in root.walk():
+        if part.is_multipart:
             continue
-        ctype = part.get_content_type()
-        disposition = str(part.get("Content-Disposition", "")).lower()
-        if "attachment" in disposition:
+        ctype = part.content_type
+        if ctype not in ("text/plain", "text/html") or part.is_attachment:
             continue
-        if ctype == "text/plain" and plain is None:
-            plain = _part_text(part)
-        elif ctype == "text/html" and html is None:
-            html = _part_text(part)
-        if plain is not None:
+        if ctype == "text/plain":
+            plain = part.text()
             break
+        if html is None:
+            html = part.text()
     if plain is not None and plain.strip():
         return plain, False, ()
     if html is not None:
@@ -299,25 +518,17 @@ def _best_text(msg: Message) -> tuple[str, bool, tuple[tuple[str, str], ...]]:
 def parse(raw: bytes) -> ParsedMessage:
     """Parse a whole RFC 5322 message; malformed input gives a (possibly empty) view."""
     try:
-        msg = email.message_from_bytes(raw)
+        root = Part(raw)
     except Exception:
-        msg = email.message_from_string("")
+        root = Part(b"")
     headers: dict[str, list[str]] = {}
-    try:
-        items = msg.items()
-    except Exception:
-        items = []
-    for name, value in items:
-        headers.setdefault(name.lower(), []).append(_decode_header_value(value))
+    for name, value in root.fields:
+        headers.setdefault(name, []).append(_decode_header_value(value))
     frozen = {k: tuple(v) for k, v in headers.items()}
     try:
-        text, is_html, links = _best_text(msg)
+        text, is_html, links = _best_text(root)
     except Exception:
         text, is_html, links = "", False, ()
-    try:
-        ctype = msg.get_content_type()
-    except Exception:
-        ctype = "text/plain"
     date: datetime | None = None
     if "date" in frozen:
         try:
@@ -332,10 +543,11 @@ def parse(raw: bytes) -> ParsedMessage:
         to=_addresses(frozen.get("to", ())),
         cc=_addresses(frozen.get("cc", ())),
         date=date,
-        content_type=ctype,
+        content_type=root.content_type,
         text=text.replace("\r\n", "\n").replace("\r", "\n"),
         html=is_html,
-        message=msg,
+        root=root,
+        raw=raw,
         links=links,
     )
 
@@ -352,5 +564,5 @@ def parse_text(body: str) -> ParsedMessage:
         content_type="text/plain",
         text=body.replace("\r\n", "\n").replace("\r", "\n"),
         html=False,
-        message=email.message_from_string(""),
+        root=Part(b""),
     )

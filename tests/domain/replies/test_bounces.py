@@ -112,3 +112,28 @@ Version: 1
     abuse = classify(template % b"abuse")
     assert abuse.category == "other"
     assert abuse.report == "feedback-report:abuse"
+
+
+def test_diagnostic_wording_beats_a_vaguer_code() -> None:
+    # Servers often send a policy code with words that say the mailbox does not exist.
+    assert classify(dsn("5.7.1", "550 5.7.1 No such user here")).bounce_kind == "hard"
+
+
+def test_unknown_user_after_end_of_data_is_a_filter_not_a_gone_address() -> None:
+    # The server accepted the recipient at RCPT TO; a rejection after DATA is about content.
+    result = classify(dsn("5.0.0", "550 Unknown user (in reply to end of DATA command)"))
+    assert result.bounce_kind == "soft"
+
+
+def test_block_wording_with_an_address_code_is_soft() -> None:
+    result = classify(dsn("5.1.1", "550 5.1.1 Refused due to recipient preferences"))
+    assert result.bounce_kind == "soft"
+
+
+def test_a_4xx_code_is_soft_whatever_the_text_says() -> None:
+    assert classify(dsn("4.4.1", "451 4.4.1 host not found, will retry")).bounce_kind == "soft"
+
+
+def test_connection_failure_reported_as_permanent_is_soft() -> None:
+    diag = "The recipient server did not accept our requests to connect: socket error"
+    assert classify(dsn("5.0.0", diag)).bounce_kind == "soft"

@@ -63,14 +63,16 @@ def test_failed_recipients(manifest: list[tuple[dict[str, Any], Classification]]
         for i, r in scored
         if {a.lower() for a in i["failed_recipients"]} == set(r.failed_recipients)
     )
-    assert ok / len(scored) >= 0.97
+    # Issue 4 asks 97%; reached 98.9%.
+    assert ok / len(scored) >= 0.985
 
 
 def test_hard_soft_does_not_regress(manifest: list[tuple[dict[str, Any], Classification]]) -> None:
     scored = [(i, r) for i, r in manifest if i["category"] == "bounce" and i["bounce_kind"]]
     ok = sum(1 for i, r in scored if i["bounce_kind"] == r.bounce_kind)
-    # Issue 4 asks 95%; the sources define hard/soft differently (see docs/classification.md).
-    assert ok / len(scored) >= 0.75
+    # Issue 4 asks 95%; reached 80.5%. The sources define hard/soft differently (see
+    # docs/classification.md), which caps what one general rule can agree with.
+    assert ok / len(scored) >= 0.80
 
 
 def test_reports_are_never_bounces(manifest: list[tuple[dict[str, Any], Classification]]) -> None:

@@ -51,3 +51,40 @@ def test_plain_part_is_preferred_and_mailto_links_kept() -> None:
 @given(st.binary(max_size=400))
 def test_parse_never_raises(raw: bytes) -> None:
     parse(raw)
+
+
+def test_multipart_is_split_without_the_stdlib_parser() -> None:
+    raw = (
+        b"From MAILER-DAEMON Tue Dec 26 18:03:42 2000\n"
+        b"From: a@b.example\nSubject: Hi\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/mixed;\n boundary="=_x y"\n\npreamble\n'
+        b"--=_x y\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nSGVsbG8gdGhlcmU=\r\n"
+        b"--=_x y\nContent-Type: message/rfc822\n\nSubject: inner\n\ninner body\n"
+        b"--=_x y--\nepilogue\n"
+    )
+    parsed = parse(raw)
+    assert parsed.subject == "Hi"
+    assert parsed.text == "Hello there"
+    kinds = [p.content_type for p in parsed.root.walk()]
+    assert kinds == ["multipart/mixed", "text/plain", "message/rfc822", "text/plain"]
+    assert [p.content_type for p in parsed.root.walk(into_messages=False)] == kinds[:3]
+    # The stdlib view is still there for libraries that need one (flufl.bounce).
+    assert parsed.message.get_content_type() == "multipart/mixed"
+
+
+def test_header_block_is_lenient() -> None:
+    # A stray indented line before the first field and a body without a blank line.
+    parsed = parse(b"   \nFrom: Jo <jo@x.example>\nSubject: =?utf-8?q?caf=C3=A9?=\nno colon here\n")
+    assert parsed.sender is not None and parsed.sender.email == "jo@x.example"
+    assert parsed.subject == "café"
+    assert parsed.text == "no colon here\n"
+
+
+def test_address_lists_with_quoted_commas() -> None:
+    parsed = parse(b'To: "Lee, Sam" <sam@n.example>, jo@x.example, Al (ops) <al@y.example>\n\n')
+    assert [(a.name, a.email) for a in parsed.to] == [
+        ("Lee, Sam", "sam@n.example"),
+        ("", "jo@x.example"),
+        ("Al (ops)", "al@y.example"),
+    ]
