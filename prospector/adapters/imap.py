@@ -25,6 +25,7 @@ from typing import Self
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from prospector.adapters.tls import client_context
 from prospector.config import Server
 from prospector.errors import ProspectorError
 
@@ -174,14 +175,11 @@ class ImapMailbox:
         return client
 
     def _context(self) -> ssl.SSLContext | None:
-        """Verified against the system CAs or the given context; unverified only if configured."""
+        """Built once per transport, by the shared policy in adapters/tls.py."""
         if self._server.security == "none":
             return None
         if self._tls_context is None:
-            self._tls_context = ssl.create_default_context()
-            if not self._server.verify_tls:
-                self._tls_context.check_hostname = False
-                self._tls_context.verify_mode = ssl.CERT_NONE
+            self._tls_context = client_context(self._server, None)
         return self._tls_context
 
     def _connected(self) -> imapclient.IMAPClient:

@@ -192,18 +192,21 @@ class Reply(NamedTuple):
     evidence: str
 
 
+_REPLY_COLUMNS = (
+    MESSAGE.c.id,
+    MESSAGE.c.created_at,
+    MESSAGE.c.mailbox,
+    MESSAGE.c.from_address,
+    MESSAGE.c.subject,
+    MESSAGE.c.category,
+    MESSAGE.c.confidence,
+    MESSAGE.c.action,
+    MESSAGE.c.evidence,
+)
+
+
 def recent_replies(session: Db, *, limit: int, category: str | None = None) -> list[Reply]:
-    query = select(
-        MESSAGE.c.id,
-        MESSAGE.c.created_at,
-        MESSAGE.c.mailbox,
-        MESSAGE.c.from_address,
-        MESSAGE.c.subject,
-        MESSAGE.c.category,
-        MESSAGE.c.confidence,
-        MESSAGE.c.action,
-        MESSAGE.c.evidence,
-    ).where(MESSAGE.c.direction == IN)
+    query = select(*_REPLY_COLUMNS).where(MESSAGE.c.direction == IN)
     if category:
         query = query.where(MESSAGE.c.category == category)
     query = query.order_by(MESSAGE.c.id.desc()).limit(limit)
@@ -228,15 +231,5 @@ def count_inbound(session: Db) -> int:
 def replies_by_ids(session: Db, ids: Sequence[int]) -> list[Reply]:
     if not ids:
         return []
-    query = select(
-        MESSAGE.c.id,
-        MESSAGE.c.created_at,
-        MESSAGE.c.mailbox,
-        MESSAGE.c.from_address,
-        MESSAGE.c.subject,
-        MESSAGE.c.category,
-        MESSAGE.c.confidence,
-        MESSAGE.c.action,
-        MESSAGE.c.evidence,
-    ).where(MESSAGE.c.id.in_(bindparam("ids", expanding=True)))
+    query = select(*_REPLY_COLUMNS).where(MESSAGE.c.id.in_(bindparam("ids", expanding=True)))
     return list(map(Reply._make, session.execute(query, {"ids": list(ids)}).all()))

@@ -11,11 +11,10 @@ from prospector.adapters.sent_folder import imap_sent_folder
 from prospector.config import Settings
 from prospector.engine.catalog import load_sequences
 from prospector.engine.reconcile import Reconciler
-from prospector.store import outbox
-from prospector.store.tables import MESSAGE
 from tests.engine.dispatch_kit import (
     EVENING,
     Recorder,
+    crash_after_smtp,
     dispatcher,
     messages,
     person,
@@ -39,10 +38,7 @@ def test_the_message_the_provider_filed_is_found_the_other_is_resent(
     settings = point_at(settings, dovecot)
     recorder = Recorder()
     tick(dispatcher(sqlite_engine, settings, recorder), EVENING)
-    with sqlite_engine.begin() as conn:  # a crash after SMTP, before the outcome commit
-        conn.execute(MESSAGE.update().values(state="sending", sent_at=None))
-        conn.execute(outbox.ENROLLMENT.update().values(step=0, next_due_at=None))
-        outbox.mark_uncertain(conn)
+    crash_after_smtp(sqlite_engine)
     user = settings.config.mailboxes[0].imap.username
     with dovecot.client(user) as client:  # the provider filed Ann's message only
         client.append("Sent", recorder.sent[0].data, flags=[b"\\Seen"])

@@ -24,7 +24,8 @@ from prospector.engine.enrolling import enroll
 from prospector.engine.importing import import_contacts
 from prospector.errors import ProspectorError
 from prospector.mail.render import environment
-from prospector.store.tables import Contact, Enrollment, Event, Message
+from prospector.store import outbox
+from prospector.store.tables import ENROLLMENT, MESSAGE, Contact, Enrollment, Event, Message
 from tests.conftest import NOW
 from tests.workspaces import make_workspace
 
@@ -180,3 +181,12 @@ class _Folder:
 
     def append(self, raw: bytes, when: datetime) -> None:
         self.messages.append(raw)
+
+
+def crash_after_smtp(engine: Engine) -> None:
+    """What a SIGKILL between SMTP and the outcome commit leaves, after the next start:
+    every outbound row back to "sending" then marked uncertain, every step only claimed."""
+    with engine.begin() as conn:
+        conn.execute(MESSAGE.update().values(state="sending", sent_at=None))
+        conn.execute(ENROLLMENT.update().values(step=0, next_due_at=None))
+        outbox.mark_uncertain(conn)

@@ -11,11 +11,10 @@ from sqlalchemy import Engine
 from prospector.domain.delivery import Delivery, Scope, Verdict
 from prospector.engine import outbox_review
 from prospector.errors import NotFoundError, ProspectorError
-from prospector.store import outbox
-from prospector.store.tables import MESSAGE
 from tests.engine.dispatch_kit import (
     EVENING,
     Recorder,
+    crash_after_smtp,
     dispatcher,
     enrollment_of,
     messages,
@@ -30,12 +29,7 @@ LATER = EVENING + timedelta(minutes=5)
 def left_uncertain(engine: Engine) -> int:
     """As if the daemon died after SMTP took the message, before the outcome commit."""
     [row] = messages(engine)
-    with engine.begin() as conn:
-        conn.execute(MESSAGE.update().values(state="sending"))
-        outbox.mark_uncertain(conn)
-        conn.execute(  # the step was claimed, not advanced
-            outbox.ENROLLMENT.update().values(step=0, next_due_at=None)
-        )
+    crash_after_smtp(engine)
     assert row.id is not None
     return row.id
 

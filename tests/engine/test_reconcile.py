@@ -9,12 +9,11 @@ from sqlalchemy import Engine
 
 from prospector.engine.catalog import load_sequences
 from prospector.engine.reconcile import Reconciler
-from prospector.store import outbox
-from prospector.store.tables import MESSAGE
 from tests.engine.dispatch_kit import (
     EVENING,
     Recorder,
     SentFolders,
+    crash_after_smtp,
     dispatcher,
     enrollment_of,
     messages,
@@ -24,14 +23,6 @@ from tests.engine.dispatch_kit import (
 )
 
 AFTER_GRACE = EVENING + timedelta(seconds=301)  # reconcile_after_seconds = 300
-
-
-def crash_after_smtp(engine: Engine) -> None:
-    """Rows back to "sending" and steps back to claimed, as a SIGKILL would leave them."""
-    with engine.begin() as conn:
-        conn.execute(MESSAGE.update().values(state="sending", sent_at=None))
-        conn.execute(outbox.ENROLLMENT.update().values(step=0, next_due_at=None))
-        outbox.mark_uncertain(conn)
 
 
 def reconciler(engine: Engine, settings: object, folders: SentFolders) -> Reconciler:
