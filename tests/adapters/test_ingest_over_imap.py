@@ -47,3 +47,32 @@ def test_replies_in_the_inbox_are_read_once_and_left_unread(
         client.select_folder("INBOX", readonly=True)
         flags = client.get_flags(client.search("ALL"))
     assert all(b"\\Seen" not in f for f in flags.values())
+
+
+def test_a_uidvalidity_reset_on_the_server_neither_loses_nor_repeats(
+    sqlite_engine: Engine, tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    settings = workspace(sqlite_engine, tmp_path, [person("ann", "Alpha"), person("bo", "Beta")])
+    settings = point_at(settings, dovecot)
+    recorder = Recorder()
+    tick(dispatcher(sqlite_engine, settings, recorder), EVENING)
+    user = settings.config.mailboxes[0].imap.username
+    with dovecot.client(user) as client:
+        client.append("INBOX", reply_to(recorder.sent[0].data, body="Not interested, thanks."))
+    ingest = Ingester(sqlite_engine, settings, imap_inbox)
+    assert ingest(EVENING + timedelta(hours=1)).processed == 1
+    with dovecot.client(user) as client:
+        state = client.select_folder("INBOX", readonly=True)
+    new = int(state[b"UIDVALIDITY"]) + 1000
+    dovecot.doveadm("mailbox", "update", "-u", user, "--uid-validity", str(new), "INBOX")
+    with dovecot.client(user) as client:
+        client.append("INBOX", reply_to(recorder.sent[1].data, body="Please remove me."))
+    report = ingest(EVENING + timedelta(hours=2))
+    assert (report.read, report.repeated, report.processed) == (2, 1, 1)
+    with sqlite_engine.connect() as conn:
+        rows = (
+            conn.execute(text("SELECT category FROM message WHERE direction = 'in' ORDER BY id"))
+            .scalars()
+            .all()
+        )
+    assert rows == ["not_interested", "unsubscribe"]
