@@ -219,7 +219,7 @@ class Ingester:
         if row is None:
             report.repeated += 1
             return
-        action = act(conn, self.settings, match, verdict, message_row=row, now=now)
+        action = act(conn, self.settings, match, verdict, message_row=row, now=now, reply=head)
         inbound.set_outcome(conn, row, action=f"{action} [matched by {match.how}]")
         report.processed += 1
         report.by_category[verdict.category] = report.by_category.get(verdict.category, 0) + 1

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from email.message import Message
 from zoneinfo import ZoneInfo
 
 from prospector.config import Settings
 from prospector.domain.geo import timezone_for
 from prospector.domain.replies import Classification, Person
+from prospector.engine.who_is_right import queue_who_is_right
 from prospector.store import inbound, outbox
 from prospector.store.events import record_event
 from prospector.store.outbox import Db
@@ -43,6 +45,7 @@ def act(
     *,
     message_row: int,
     now: datetime,
+    reply: Message | None = None,
 ) -> str:
     """Apply the reply's consequences; returns what was done, in words, for `replies`."""
     replies = settings.config.replies
@@ -87,7 +90,13 @@ def act(
     elif verdict.category == "not_interested":
         _event(session, "reply.not_interested", person, now, message_row, reason=verdict.reason)
         done.append(f"not interested ({verdict.reason or 'no reason given'})")
-    else:  # wrong_person, question: a person answers these
+    elif verdict.category == "wrong_person" and reply is not None:
+        done.append(
+            queue_who_is_right(
+                session, settings, person=person, mailbox_id=match.mailbox, reply=reply, now=now
+            )
+        )
+    else:  # a question (or a wrong person without the message): a person answers these
         _event(session, "reply.review", person, now, message_row, why=verdict.category)
         done.append(f"needs review ({verdict.category.replace('_', ' ')})")
     return "; ".join(done)

@@ -704,3 +704,17 @@ def has_due_time(session: Db, enrollment_id: int) -> bool:
 def contact_zone(session: Db, contact_id: int) -> str:
     found = session.execute(select(CONTACT.c.timezone).where(CONTACT.c.id == contact_id)).scalar()
     return str(found or "")
+
+
+def queue_message(session: Db, values: dict[str, Any], *, due: datetime) -> int:
+    """An outbound message outside any sequence, written whole and due at `due`: the
+    dispatcher's retry path sends it, inside the window, exactly once."""
+    row = {
+        "direction": OUT,
+        "state": RETRY,
+        "attempts": 0,
+        "error": "",
+        "next_attempt_at": due,
+        **values,
+    }
+    return int(session.execute(insert(MESSAGE).returning(MESSAGE.c.id), row).scalar_one())

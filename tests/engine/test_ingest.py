@@ -280,3 +280,35 @@ def dsn(message_id: str, recipient: str) -> bytes:
         f"Message-ID: {message_id}\r\nSubject: Right person at Alpha?\r\n"
         "\r\n--B--\r\n"
     ).encode()
+
+
+def test_a_wrong_person_reply_gets_one_who_is_right_question_in_its_thread(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    settings, recorder, inbox = sent_and_inbox(sqlite_engine, tmp_path, [person("ann", "Alpha")])
+    reply = reply_to(
+        first_to(recorder, "ann@alpha-soft.com"),
+        body="I'm not the right person for this, sorry.",
+    )
+    inbox.add(reply)
+    report = ingester(sqlite_engine, settings, inbox)(LATER)
+    assert report.by_category == {"wrong_person": 1}
+    # Sent by the dispatcher on the next evening (one email per account a day).
+    followers = Recorder()
+    tick(
+        dispatcher(sqlite_engine, settings, followers, token=lambda: "w1"),
+        EVENING + timedelta(days=1),
+    )
+    [sent] = followers.sent
+    message = sent.message
+    their_id = BytesHeaderParser().parsebytes(reply)["Message-ID"]
+    assert message["In-Reply-To"] == their_id
+    assert their_id in message["References"]
+    assert message["Subject"].startswith("Re: ")
+    assert "Who would be the right person at Alpha" in message.get_content()
+    # Once only: later ticks send nothing more.
+    tick(
+        dispatcher(sqlite_engine, settings, followers, token=lambda: "w2"),
+        EVENING + timedelta(days=2),
+    )
+    assert len(followers.sent) == 1
