@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -21,12 +22,14 @@ from prospector.config import Mailbox, Server, Settings
 from prospector.engine.catalog import load_sequences
 from prospector.engine.dispatch import Transport, TransportFactory
 from prospector.engine.ingest import Inbox, Ingester
+from prospector.engine.nurture import nurture
 from prospector.engine.reconcile import Reconciler
 from prospector.engine.sending import SendingJob
 from prospector.engine.service import Job, Service
 from prospector.store.lock import daemon_lock
 
 log = logging.getLogger("prospector.run")
+NURTURE_SECONDS = 3600.0  # dates are days: an hourly look is plenty
 RECONCILE_SECONDS = 60.0  # uncertain messages are rare: a look a minute is plenty
 
 
@@ -81,6 +84,7 @@ def _run(workspace: Workspace, *, once: bool) -> None:
             Job("reconcile", RECONCILE_SECONDS, reconcile),
             Job("ingest", settings.config.replies.poll_seconds, ingest),
             Job("dispatch", settings.config.sending.tick_seconds, sending),
+            Job("nurture", NURTURE_SECONDS, functools.partial(nurture, workspace.engine, settings)),
         ]
         service.start_up()
         if once:

@@ -233,3 +233,18 @@ def replies_by_ids(session: Db, ids: Sequence[int]) -> list[Reply]:
         return []
     query = select(*_REPLY_COLUMNS).where(MESSAGE.c.id.in_(bindparam("ids", expanding=True)))
     return list(map(Reply._make, session.execute(query, {"ids": list(ids)}).all()))
+
+
+def nurture_due(session: Db, now: datetime) -> list[tuple[int, int, str]]:
+    """(contact, account, last mailbox) of nurture contacts whose date has come."""
+    last_mailbox = (
+        select(ENROLLMENT.c.mailbox)
+        .where(ENROLLMENT.c.contact_id == CONTACT.c.id)
+        .order_by(ENROLLMENT.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = select(CONTACT.c.id, CONTACT.c.account_id, last_mailbox).where(
+        CONTACT.c.stage == "nurture", CONTACT.c.nurture_until <= now
+    )
+    return [(int(c), int(a), str(m or "")) for c, a, m in session.execute(query)]

@@ -18,7 +18,8 @@ from prospector.adapters.sandbox_reply import reply_to
 from prospector.config import Mailbox, Settings
 from prospector.domain.replies import Classification
 from prospector.engine.ingest import FolderState, Ingester
-from prospector.store.tables import Contact, Message, Suppression
+from prospector.engine.nurture import nurture
+from prospector.store.tables import Contact, Enrollment, Message, Suppression
 from tests.engine.dispatch_kit import (
     EVENING,
     Recorder,
@@ -312,3 +313,37 @@ def test_a_wrong_person_reply_gets_one_who_is_right_question_in_its_thread(
         EVENING + timedelta(days=2),
     )
     assert len(followers.sent) == 1
+
+
+def test_not_now_comes_back_at_its_date_in_the_nurture_sequence(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    settings = workspace(
+        sqlite_engine,
+        tmp_path,
+        [person("ann", "Alpha")],
+        replace={'nurture_sequence = ""': 'nurture_sequence = "referral-follow-up"'},
+    )
+    recorder = Recorder()
+    tick(dispatcher(sqlite_engine, settings, recorder), EVENING)
+    inbox = FakeInbox()
+    inbox.add(reply_to(recorder.sent[0].data, body="Not right now, try me again next quarter."))
+    assert ingester(sqlite_engine, settings, inbox)(LATER).by_category == {"not_now": 1}
+    with Session(sqlite_engine) as session:
+        ann = session.exec(select(Contact).where(Contact.email == "ann@alpha-soft.com")).one()
+    assert ann.stage == "nurture" and ann.nurture_until is not None
+    assert nurture(sqlite_engine, settings, ann.nurture_until - timedelta(days=1)).due == 0
+    report = nurture(sqlite_engine, settings, ann.nurture_until)
+    assert (report.due, report.enrolled) == (1, 1)
+    with Session(sqlite_engine) as session:
+        rows = session.exec(
+            select(Enrollment.sequence, Enrollment.state)
+            .join(Contact)
+            .where(Contact.email == "ann@alpha-soft.com")
+            .order_by(col(Enrollment.id))
+        ).all()
+        stage = session.exec(
+            select(Contact.stage).where(Contact.email == "ann@alpha-soft.com")
+        ).one()
+    assert rows == [("referral-ask", "stopped"), ("referral-follow-up", "active")]
+    assert stage == "prospect"
