@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 import typer
 
 from prospector.adapters.imap_reader import ImapInbox
+from prospector.adapters.imap_watch import watch_mailbox
 from prospector.adapters.sandbox import Endpoint, Sandbox
 from prospector.adapters.sent_folder import imap_sent_folder
 from prospector.adapters.smtp import SmtpTransport
@@ -86,6 +87,8 @@ def _run(workspace: Workspace, *, once: bool) -> None:
             Job("dispatch", settings.config.sending.tick_seconds, sending),
             Job("nurture", NURTURE_SECONDS, functools.partial(nurture, workspace.engine, settings)),
         ]
+        folder = settings.config.replies.folder
+        service.watchers = [("ingest", watch_mailbox(m, folder)) for m in settings.config.mailboxes]
         service.start_up()
         if once:
             for name, result in service.run_once().items():

@@ -7,6 +7,7 @@ run: one bad tick never stops the daemon.
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import threading
@@ -33,6 +34,11 @@ class Job:
     run: Callable[[datetime], Any]
 
 
+# A watcher runs on its own thread until the event is set, calling `wake` when the job it
+# serves should run now rather than at its next interval (e.g. IMAP IDLE saw new mail).
+Watcher = Callable[[Callable[[], None], threading.Event], None]
+
+
 def wall_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -47,6 +53,7 @@ class Service:
         self.jobs = jobs
         self.clock = clock
         self.stop_requested = threading.Event()
+        self.watchers: list[tuple[str, Watcher]] = []  # (job name, watcher)
 
     def stopping(self) -> bool:
         return self.stop_requested.is_set()
@@ -102,6 +109,13 @@ class Service:
             self.stop_requested.set()
             threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}).start()
 
+        for name, watcher in self.watchers:
+            threading.Thread(
+                target=watcher,
+                args=(functools.partial(_wake, scheduler, name), self.stop_requested),
+                name=f"watch-{name}",
+                daemon=True,
+            ).start()
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         log.info(
             "prospector running: %s",
@@ -125,3 +139,11 @@ class Service:
         if result:
             log.info("%s: %s", job.name, result)
         return result
+
+
+def _wake(scheduler: BlockingScheduler, name: str) -> None:
+    """Run the job now; a wake during a run coalesces into one more run."""
+    try:
+        scheduler.modify_job(name, next_run_time=datetime.now(UTC))
+    except Exception:  # the scheduler is shutting down: nothing to wake
+        log.debug("could not wake %s", name, exc_info=True)
