@@ -154,7 +154,8 @@ def _header_text(header: str, value: str) -> str:
     """Refuse line breaks (header injection), other control characters and lookalike encodings."""
     if "\r" in value or "\n" in value:
         raise ValueError(f"{header} contains a line break (header injection refused): {value!r}")
-    for char in value:
+    plain = value.isascii() and value.isprintable()  # printable ASCII has no control character
+    for char in () if plain else value:
         if unicodedata.category(char) in {"Cc", "Zl", "Zp"}:
             raise ValueError(f"{header} contains a control character {char!r}: {value!r}")
     if _ENCODED_WORD.search(value):

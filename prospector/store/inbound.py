@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from prospector.store.outbox import Db
@@ -127,7 +127,10 @@ def _insert_inbound(dialect: str) -> Any:
     module = postgresql if dialect == "postgresql" else sqlite
     return (
         module.insert(MESSAGE)
-        .on_conflict_do_nothing(index_elements=["mailbox", "folder", "uidvalidity", "uid"])
+        .on_conflict_do_nothing(
+            index_elements=["mailbox", "folder", "uidvalidity", "uid"],
+            index_where=text("direction = 'in'"),
+        )
         .returning(MESSAGE.c.id)
     )
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -125,6 +126,10 @@ def due_steps(session: Db, ids: Sequence[int]) -> list[DueStep]:
     return [found[i] for i in ids if i in found]
 
 
+# Spelled as a literal so SQLite sees the partial index's own condition (not a parameter).
+_IS_RETRY = text("message.state = 'retry'")
+
+
 def due_retries(session: Db, now: datetime, *, limit: int) -> list[PendingRetry]:
     query = (
         select(
@@ -140,7 +145,7 @@ def due_retries(session: Db, now: datetime, *, limit: int) -> list[PendingRetry]
             MESSAGE.c.raw,
         )
         .join(CONTACT, CONTACT.c.id == MESSAGE.c.contact_id)
-        .where(MESSAGE.c.state == RETRY, MESSAGE.c.next_attempt_at <= now)
+        .where(_IS_RETRY, MESSAGE.c.next_attempt_at <= now)
         .order_by(MESSAGE.c.next_attempt_at, MESSAGE.c.id)
         .limit(limit)
     )

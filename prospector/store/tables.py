@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -140,9 +140,25 @@ class Message(SQLModel, table=True):
         UniqueConstraint("enrollment_id", "step", name="uq_message_enrollment_step"),
         Index("ix_message_mailbox_created", "mailbox", "created_at"),
         Index("ix_message_created_account", "created_at", "account_id"),
-        Index("ix_message_retry", "state", "next_attempt_at"),
+        # Partial indexes: only the rows they serve carry an entry, so sending a message
+        # writes no index page for retries or for inbound mail.
+        Index(
+            "ix_message_retry",
+            "next_attempt_at",
+            sqlite_where=text("state = 'retry'"),
+            postgresql_where=text("state = 'retry'"),
+        ),
         # An inbound message is processed once: its place in the mailbox is its identity.
-        UniqueConstraint("mailbox", "folder", "uidvalidity", "uid", name="uq_message_imap_uid"),
+        Index(
+            "uq_message_imap_uid",
+            "mailbox",
+            "folder",
+            "uidvalidity",
+            "uid",
+            unique=True,
+            sqlite_where=text("direction = 'in'"),
+            postgresql_where=text("direction = 'in'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
