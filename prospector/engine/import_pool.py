@@ -16,10 +16,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from prospector.engine.batching import chunked
 from prospector.engine.csv_source import Layout
 from prospector.engine.import_prep import ImportRules, PreparedChunk, Row, prepare
+from prospector.engine.import_stage import StagedChunk, staged
 
 CHUNK = 1000
 IN_FLIGHT_PER_WORKER = 3
-_state: tuple[Layout, ImportRules] | None = None
+_state: tuple[Layout, ImportRules, bool] | None = None
 
 
 def default_workers() -> int:
@@ -32,19 +33,28 @@ def default_workers() -> int:
 
 
 def prepared_chunks(
-    rows: Iterable[Row], layout: Layout, rules: ImportRules, *, workers: int, size: int = CHUNK
-) -> Iterator[PreparedChunk]:
-    """Prepared chunks of `size` rows in file order; `workers=0` prepares them here."""
+    rows: Iterable[Row],
+    layout: Layout,
+    rules: ImportRules,
+    *,
+    workers: int,
+    size: int = CHUNK,
+    stage: bool = False,
+) -> Iterator[PreparedChunk | StagedChunk]:
+    """Prepared chunks of `size` rows in file order; `workers=0` prepares them here.
+
+    With `stage`, each chunk comes staged for a SQLite writer (see import_stage.py).
+    """
     chunks = chunked(rows, size)
     if workers <= 0:
         for chunk in chunks:
-            yield prepare(chunk, layout, rules)
+            yield _prepared(chunk, layout, rules, stage)
         return
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init, initargs=(layout, rules)
+        workers, mp_context=context, initializer=_init, initargs=(layout, rules, stage)
     ) as pool:
-        pending: deque[Future[PreparedChunk]] = deque()
+        pending: deque[Future[PreparedChunk | StagedChunk]] = deque()
         for chunk in chunks:
             pending.append(pool.submit(_prepare, chunk))
             if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
@@ -53,11 +63,18 @@ def prepared_chunks(
             yield pending.popleft().result()
 
 
-def _init(layout: Layout, rules: ImportRules) -> None:
+def _init(layout: Layout, rules: ImportRules, stage: bool) -> None:
     global _state
-    _state = (layout, rules)
+    _state = (layout, rules, stage)
 
 
-def _prepare(chunk: list[Row]) -> PreparedChunk:
+def _prepare(chunk: list[Row]) -> PreparedChunk | StagedChunk:
     assert _state is not None, "worker used before its initializer ran"
-    return prepare(chunk, *_state)
+    return _prepared(chunk, *_state)
+
+
+def _prepared(
+    chunk: list[Row], layout: Layout, rules: ImportRules, stage: bool
+) -> PreparedChunk | StagedChunk:
+    prepared = prepare(chunk, layout, rules)
+    return staged(prepared, rules) if stage else prepared

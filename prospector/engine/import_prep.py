@@ -119,6 +119,12 @@ def prepare(rows: list[Row], layout: Layout, rules: ImportRules) -> PreparedChun
     return chunk
 
 
+def new_timezone(contact: ContactRecord, rules: ImportRules) -> str:
+    """The zone a contact is stored with if it is new: as stated, else guessed, else the
+    config's default (a guess never replaces a stored contact's zone)."""
+    return contact.timezone or contact.zone_guess or rules.default_timezone
+
+
 def judge(contact: ContactRecord, account_flag: Flag, rules: ImportRules) -> Flag:
     """The rule that keeps this contact out of segments, given its account's red flag."""
     return exclusion(contact, account_flag, rules.person_flags, rules.hygiene)

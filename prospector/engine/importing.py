@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from prospector.config import Config
@@ -23,13 +24,22 @@ from prospector.engine.import_prep import (
     Flag,
     ImportRules,
     PreparedChunk,
+    ScoredAccount,
     judge,
+    new_timezone,
     score_account,
 )
+from prospector.engine.import_stage import StagedChunk
 from prospector.errors import ContactImportError
 from prospector.store import contacts as store
-from prospector.store.db import transaction
 from prospector.store.events import record_event
+from prospector.store.row_values import (
+    ACCOUNT_COLUMNS,
+    CONTACT_COLUMNS,
+    account_values,
+    contact_values,
+)
+from prospector.store.staging import Stage, staged_on
 
 SMALL_FILE = 4_000_000  # bytes; below this, starting worker processes costs more than it saves
 
@@ -85,21 +95,30 @@ def import_contacts(
         workers: processes preparing rows; None picks by file size (0: this process only).
         chunk_size: rows prepared and written together.
 
-    Re-importing the same file changes nothing: rows merge into what is stored.
+    Re-importing the same file changes nothing: rows merge into what is stored. On
+    SQLite, new rows are copied from chunks staged by the workers (store/staging.py).
     """
     rules = ImportRules.from_config(config)
     rejects_path = rejects_path or path.with_name(path.stem + ".rejects.csv")
     if workers is None:
         workers = default_workers() if path.stat().st_size > SMALL_FILE else 0
     report = ImportReport(rejects_path=None)
+    stamp = store.Stamp(at=now, source=source or path.name)
     with open_csv(path) as handle:
         layout = detect_layout(handle.readline(), mapping or {})
         handle.seek(0)
-        with _RejectWriter(rejects_path, layout) as rejects, transaction(engine) as session:
-            stamp = store.Stamp(at=now, source=source or path.name)
-            writer = _ChunkWriter(session, rules, report, stamp)
+        with (
+            _RejectWriter(rejects_path, layout) as rejects,
+            engine.connect() as connection,
+            staged_on(connection, stamp) as stage,
+            _transaction(connection) as session,
+        ):
+            writer = _ChunkWriter(session, rules, report, stamp, stage)
             rows = _rows(handle, layout, progress)
-            for chunk in prepared_chunks(rows, layout, rules, workers=workers, size=chunk_size):
+            chunks = prepared_chunks(
+                rows, layout, rules, workers=workers, size=chunk_size, stage=stage is not None
+            )
+            for chunk in chunks:
                 report.rows += chunk.rows
                 report.rejected += len(chunk.rejections)
                 for number, cells, rejection in chunk.rejections:
@@ -108,6 +127,22 @@ def import_contacts(
             record_event(session, "contacts.imported", at=now, data=report.as_dict())
         report.rejects_path = rejects_path if report.rejected else None
     return report
+
+
+@contextmanager
+def _transaction(connection: Connection) -> Iterator[Session]:
+    """One unit of work on this connection: committed on success, rolled back on any error.
+
+    On a connection held for the whole import, so that the stage (SQLite) can be attached
+    before the transaction begins and detached after it has ended.
+    """
+    with Session(bind=connection, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def _rows(
@@ -131,27 +166,41 @@ class _ChunkWriter:
     """Merges each prepared chunk with what is stored and writes the difference."""
 
     def __init__(
-        self, session: Session, rules: ImportRules, report: ImportReport, stamp: store.Stamp
+        self,
+        session: Session,
+        rules: ImportRules,
+        report: ImportReport,
+        stamp: store.Stamp,
+        stage: Stage | None = None,
     ) -> None:
         self.session, self.rules, self.report, self.stamp = session, rules, report, stamp
+        self.stage = stage
         self.seen: set[int] = set()
         self.seen_accounts: set[int] = set()
         # Into an empty database only what this import wrote can be stored: look up those.
         self.empty_at_start = store.is_empty(session)
         self.writer = store.Writer(session, stamp)
 
-    def write(self, chunk: PreparedChunk) -> None:
+    def write(self, chunk: PreparedChunk | StagedChunk) -> None:
         """Merge a chunk with what is stored, write the difference, and count each row once.
 
         An address already written earlier in this import counts as a duplicate row, not
         again as created, updated or unchanged.
         """
-        repeats = {e for e in chunk.contacts if hash(e) in self.seen}
+        emails = chunk.emails if isinstance(chunk, StagedChunk) else list(chunk.contacts)
+        hashes = list(map(hash, emails))
+        met = self.seen.intersection(hashes)
+        repeats = {e for e, h in zip(emails, hashes, strict=True) if h in met} if met else set()
         accepted = chunk.rows - len(chunk.rejections)
-        self.report.duplicates_in_file += accepted - (len(chunk.contacts) - len(repeats))
-        stored = store.contacts_by_email(self.session, self._to_look_up(chunk.contacts, self.seen))
-        self.seen.update(hash(e) for e in chunk.contacts)
-        if not chunk.contacts:
+        self.report.duplicates_in_file += accepted - (len(emails) - len(repeats))
+        # What may already be stored: everything, or on a first import what we wrote.
+        look_up = list(repeats) if self.empty_at_start else emails
+        stored = store.contacts_by_email(self.session, look_up)
+        self.seen.update(hashes)
+        if not emails:
+            return
+        if isinstance(chunk, StagedChunk):
+            self._write_staged(chunk, stored, repeats)
             return
         merged = {
             email: self._merged(stored.get(email), incoming)
@@ -162,6 +211,67 @@ class _ChunkWriter:
         self._write_contacts(chunk, stored, merged, accounts, repeats)
         if reflagged:
             self._rejudge(reflagged, skip=chunk.contacts.keys())
+
+    def _write_staged(
+        self, chunk: StagedChunk, stored: dict[str, store.StoredContact], repeats: set[str]
+    ) -> None:
+        """The staged form of `write`: rows that are simply new are copied by SQLite itself.
+
+        Contacts already stored (or met earlier in this file) are taken out of the stage and
+        merged as in `write`, and so are new contacts at a stored account whose red flag
+        is not the one the chunk saw; stored accounts are merged here too. What is left
+        in the stage (new contacts, new accounts) is copied with INSERT … SELECT.
+        """
+        stage = self.stage
+        assert stage is not None, "a staged chunk needs a stage"
+        stage.load(chunk.image)
+        incoming = stage.take_contacts(stored.keys() | repeats) if stored or repeats else {}
+        merged = {e: self._merged(stored.get(e), record) for e, (record, _) in incoming.items()}
+        merged_keys = {m.account_key for m in merged.values()}
+        needed = stage.account_keys() | merged_keys
+        in_chunk = [k for k in chunk.account_keys if k in needed]
+        kept = list(needed.difference(chunk.account_keys))  # stored contacts' own accounts
+        stored_accounts = store.accounts_by_key(
+            self.session, self._to_look_up(in_chunk, self.seen_accounts) + kept
+        )
+        self.seen_accounts.update(hash(k) for k in in_chunk)
+        # The chunk's view of the accounts merged here, or that a merged contact ends at.
+        prepared = {
+            key: ScoredAccount(*scored)
+            for key, scored in stage.accounts(
+                [k for k in in_chunk if k in stored_accounts or k in merged_keys]
+            ).items()
+        }
+        reflagged: dict[int, Flag] = {}
+        accounts = {key: stored_accounts[key] for key in kept}
+        changed_rows = []
+        for key in in_chunk:
+            old = stored_accounts.get(key)
+            if old is not None:
+                accounts[key], change = self._merged_account(old, prepared[key], reflagged)
+                if change is not None:
+                    changed_rows.append(change)
+        self.writer.update(store.ACCOUNT, ACCOUNT_COLUMNS, changed_rows)
+        stage.drop_accounts([k for k in chunk.account_keys if k not in needed or k in accounts])
+        self.report.accounts_created += stage.copy_accounts()
+        new_keys = [k for k in merged_keys if k not in accounts]
+        for key, id_ in store.account_ids(self.session, new_keys).items():
+            accounts[key] = store.StoredAccount.of(id_, prepared[key])
+        # A new contact at a stored account whose flag differs from the chunk's is judged again.
+        differs = [
+            k for k in stored_accounts if k in prepared and accounts[k].red_flag != prepared[k].flag
+        ]
+        if differs:
+            moved = stage.take_contacts_at(differs)
+            incoming.update(moved)
+            merged.update((e, self._merged(None, record)) for e, (record, _) in moved.items())
+        taken = PreparedChunk(accounts=prepared, contacts=incoming)
+        self._write_contacts(taken, stored, merged, accounts, repeats)
+        created, excluded = stage.copy_contacts()
+        self.report.created += created
+        self.report.excluded.update(excluded)
+        if reflagged:
+            self._rejudge(reflagged, skip=chunk.emails)
 
     def _to_look_up(self, found: Iterable[str], seen: set[int]) -> list[str]:
         """What may already be stored: everything, or on a first import what we wrote.
@@ -177,15 +287,31 @@ class _ChunkWriter:
         if incoming.timezone:
             return incoming
         # Only a new contact takes a guessed zone, or the config's default.
-        return incoming._replace(timezone=incoming.zone_guess or self.rules.default_timezone)
+        return incoming._replace(timezone=new_timezone(incoming, self.rules))
+
+    def _merged_account(
+        self, old: store.StoredAccount, scored: ScoredAccount, reflagged: dict[int, Flag]
+    ) -> tuple[store.StoredAccount, tuple[object, ...] | None]:
+        """A stored account merged with the chunk's view and scored again (the ICP or red
+        flags may have changed since): the account as it stands, and its update row (None
+        when nothing changed). A changed red flag is noted in `reflagged` (id -> flag)."""
+        scored = score_account(merge(old.record, scored.record), self.rules)
+        if old.same_as(scored.record, scored.score, scored.reasons, scored.flag):
+            return old, None
+        if scored.flag != old.red_flag:
+            reflagged[old.id] = scored.flag
+        values = account_values(
+            scored.record, score=scored.score, reasons=scored.reasons, flag=scored.flag
+        )
+        return store.StoredAccount.of(old.id, scored), (old.id, *values)
 
     def _write_accounts(
         self, chunk: PreparedChunk, needed: set[str], reflagged: dict[int, Flag]
     ) -> dict[str, store.StoredAccount]:
         """Write the accounts the chunk's contacts end up at; returns them with their ids.
 
-        Stored accounts are scored again (the ICP or red flags may have changed since), and
-        those whose red flag changed are noted in `reflagged` (id -> new flag).
+        Stored accounts are merged and scored again, and those whose red flag changed are
+        noted in `reflagged` (id -> new flag).
         """
         in_chunk = [k for k in needed if k in chunk.accounts]
         kept = [k for k in needed if k not in chunk.accounts]  # stored contacts' own accounts
@@ -198,23 +324,18 @@ class _ChunkWriter:
         for key in in_chunk:
             old, scored = stored.get(key), chunk.accounts[key]
             if old is not None:
-                scored = score_account(merge(old.record, scored.record), self.rules)
-                if old.same_as(scored.record, scored.score, scored.reasons, scored.flag):
-                    result[key] = old
-                    continue
-                if scored.flag != old.red_flag:
-                    reflagged[old.id] = scored.flag
-            values = store.account_values(
+                result[key], change = self._merged_account(old, scored, reflagged)
+                if change is not None:
+                    changed_rows.append(change)
+                continue
+            values = account_values(
                 scored.record, score=scored.score, reasons=scored.reasons, flag=scored.flag
             )
-            if old is None:
-                new_rows.append(values)
-            else:
-                changed_rows.append((old.id, *values))
-            result[key] = store.StoredAccount.of(old.id if old else 0, scored)
+            new_rows.append(values)
+            result[key] = store.StoredAccount.of(0, scored)
         ids = self.writer.insert_accounts(new_rows)
         self.report.accounts_created += len(ids)
-        self.writer.update(store.ACCOUNT, store.ACCOUNT_COLUMNS, changed_rows)
+        self.writer.update(store.ACCOUNT, ACCOUNT_COLUMNS, changed_rows)
         for key, id_ in ids.items():
             result[key] = result[key]._replace(id=id_)
         return result
@@ -242,7 +363,7 @@ class _ChunkWriter:
             if old is not None and record is old.record and excluded == old.excluded:
                 report.unchanged += counted
                 continue
-            values = store.contact_values(record, account_id=account.id, excluded=excluded)
+            values = contact_values(record, account_id=account.id, excluded=excluded)
             if old is None:
                 new_rows.append(values)
                 report.created += counted
@@ -250,7 +371,7 @@ class _ChunkWriter:
                 changed_rows.append((old.id, *values))
                 report.updated += counted
         self.writer.insert_contacts(new_rows)
-        self.writer.update(store.CONTACT, store.CONTACT_COLUMNS, changed_rows)
+        self.writer.update(store.CONTACT, CONTACT_COLUMNS, changed_rows)
 
     def _rejudge(self, reflagged: dict[int, Flag], skip: Iterable[str]) -> None:
         """An account's red flag changed: its other stored contacts follow it at once."""

@@ -31,7 +31,7 @@ class BulkInsert:
         constants: Mapping[str, Any] | None = None,
     ) -> None:
         constants = dict(constants or {})
-        self.tail = tuple(_converted(table, connection, name, v) for name, v in constants.items())
+        self.tail = tuple(converted(table, connection, name, v) for name, v in constants.items())
         columns = (*columns, *constants)
         placeholder = _PLACEHOLDER.get(connection.dialect.paramstyle)
         if placeholder is None:
@@ -68,7 +68,8 @@ class BulkInsert:
         return tuple(values)
 
 
-def _converted(table: Table, connection: Connection, name: str, value: Any) -> Any:
+def converted(table: Table, connection: Connection, name: str, value: Any) -> Any:
+    """`value` as the driver gets it for `table.name` (SQLAlchemy's bind processor, if any)."""
     processor = table.c[name].type._cached_bind_processor(connection.dialect)
     return value if processor is None else processor(value)
 
@@ -80,7 +81,7 @@ def _impl(column_type: Any) -> Any:
 def _memoised(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     cache: dict[Any, Any] = {}
 
-    def converted(value: Any) -> Any:
+    def memo(value: Any) -> Any:
         if value is None:
             return None
         found = cache.get(value)
@@ -90,4 +91,4 @@ def _memoised(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
             found = cache[value] = convert(value)
         return found
 
-    return converted
+    return memo

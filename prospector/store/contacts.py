@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Table, bindparam, select, update
@@ -14,21 +14,16 @@ from sqlmodel import Session, SQLModel
 import prospector.store.tables  # noqa: F401  (registers the tables)
 from prospector.domain.records import AccountRecord, ContactRecord
 from prospector.store.bulk import BulkInsert
+from prospector.store.row_values import (
+    ACCOUNT_COLUMNS,
+    CONTACT_COLUMNS,
+    tags_tuple,
+)
 
 ACCOUNT: Table = SQLModel.metadata.tables["account"]
 CONTACT: Table = SQLModel.metadata.tables["contact"]
 _CHUNK = 500  # bound parameters per IN (...) stay far below every backend's limit
 T = TypeVar("T")
-
-
-def tags_text(tags: Iterable[str]) -> str:
-    """ ",a,b," so that `LIKE '%,a,%'` tests membership on any SQL backend."""
-    joined = ",".join(tags)
-    return f",{joined}," if joined else ""
-
-
-def tags_tuple(text: str) -> tuple[str, ...]:
-    return tuple(t for t in text.split(",") if t)
 
 
 class StoredAccount(NamedTuple):
@@ -87,6 +82,15 @@ def accounts_by_key(session: Session, keys: Sequence[str]) -> dict[str, StoredAc
     return out
 
 
+def account_ids(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    """key -> id of the stored accounts among `keys`."""
+    found: dict[str, int] = {}
+    for chunk in chunks(keys):
+        query = select(ACCOUNT.c.key, ACCOUNT.c.id).where(ACCOUNT.c.key.in_(chunk))
+        found.update((key, id_) for key, id_ in session.execute(query))
+    return found
+
+
 def contacts_of_accounts(
     session: Session, account_ids: Sequence[int]
 ) -> list[tuple[int, StoredContact]]:
@@ -117,45 +121,6 @@ def _stored_contact(row: Any) -> StoredContact:
     return StoredContact(row["id"], _contact_record(row), excluded)
 
 
-ACCOUNT_COLUMNS = (
-    "key",
-    "name",
-    "domain",
-    "industry",
-    "employees",
-    "revenue",
-    "country",
-    "region",
-    "business_model",
-    "potential_users",
-    "tags",
-    "icp_score",
-    "icp_reasons",
-    "red_flag",
-    "red_flag_reason",
-)
-
-CONTACT_COLUMNS = (
-    "account_id",
-    "email",
-    "first_name",
-    "last_name",
-    "title",
-    "seniority",
-    "timezone",
-    "country",
-    "region",
-    "phone",
-    "is_role_address",
-    "is_free_mail",
-    "tags",
-    "excluded_by",
-    "excluded_reason",
-    "last_interaction_at",
-    "extra",
-)
-
-
 @dataclass(frozen=True)
 class Stamp:
     """When and from where a batch of rows was written."""
@@ -164,56 +129,30 @@ class Stamp:
     source: str
 
 
-def account_values(
-    record: AccountRecord,
-    *,
-    score: int,
-    reasons: Sequence[str],
-    flag: tuple[str, str] | None,
-) -> tuple[Any, ...]:
-    """One row in ACCOUNT_COLUMNS order."""
-    return (
-        record.key,
-        record.name,
-        record.domain,
-        record.industry,
-        record.employees,
-        record.revenue,
-        record.country,
-        record.region,
-        record.business_model,
-        record.potential_users,
-        tags_text(record.tags),
-        score,
-        "\n".join(reasons),
-        flag[0] if flag else None,
-        flag[1] if flag else None,
-    )
+def new_row_constants(stamp: Stamp) -> dict[Table, dict[str, Any]]:
+    """What every new row of a table gets besides its values: the stamp, a starting state
+    (a new contact is a prospect), and each other column's Python-side default, as an ORM
+    insert would give it (SQLAlchemy adds none to the raw inserts of an import).
+
+    Updates never touch stage or do-not-contact.
+    """
+    stamped = {"created_at": stamp.at, "updated_at": stamp.at, "source": stamp.source}
+    given = {
+        ACCOUNT: (ACCOUNT_COLUMNS, stamped),
+        CONTACT: (CONTACT_COLUMNS, {**stamped, "stage": "prospect", "do_not_contact": False}),
+    }
+    return {
+        table: {**_scalar_defaults(table, (*columns, *constants)), **constants}
+        for table, (columns, constants) in given.items()
+    }
 
 
-def contact_values(
-    record: ContactRecord, *, account_id: int, excluded: tuple[str, str] | None
-) -> tuple[Any, ...]:
-    """One row in CONTACT_COLUMNS order."""
-    return (
-        account_id,
-        record.email,
-        record.first_name,
-        record.last_name,
-        record.title,
-        record.seniority,
-        record.timezone,
-        record.country,
-        record.region,
-        record.phone,
-        record.is_role_address,
-        record.is_free_mail,
-        tags_text(record.tags),
-        excluded[0] if excluded else None,
-        excluded[1] if excluded else None,
-        _as_datetime(record.last_interaction_at),
-        json.dumps(dict(record.extra), ensure_ascii=False) if record.extra else "",
-    )
+def _scalar_defaults(table: Table, supplied: Sequence[str]) -> dict[str, Any]:
+    return {
+        column.name: column.default.arg  # type: ignore[attr-defined]
+        for column in table.columns
+        if column.name not in supplied and column.default is not None and column.default.is_scalar
+    }
 
 
 class Writer:
@@ -222,23 +161,16 @@ class Writer:
     def __init__(self, session: Session, stamp: Stamp) -> None:
         self.session, self.stamp = session, stamp
         connection = session.connection()
-        stamped = {"created_at": stamp.at, "updated_at": stamp.at, "source": stamp.source}
-        self.accounts = BulkInsert(connection, ACCOUNT, ACCOUNT_COLUMNS, stamped)
-        # A new contact starts as a prospect; updates never touch stage or do-not-contact.
-        new_contact = {**stamped, "stage": "prospect", "do_not_contact": False}
-        self.contacts = BulkInsert(connection, CONTACT, CONTACT_COLUMNS, new_contact)
+        constants = new_row_constants(stamp)
+        self.accounts = BulkInsert(connection, ACCOUNT, ACCOUNT_COLUMNS, constants[ACCOUNT])
+        self.contacts = BulkInsert(connection, CONTACT, CONTACT_COLUMNS, constants[CONTACT])
 
     def insert_accounts(self, rows: list[tuple[Any, ...]]) -> dict[str, int]:
         """Insert account rows; returns key -> new id."""
         if not rows:
             return {}
         self.accounts.run(rows)
-        keys = [row[0] for row in rows]
-        found: dict[str, int] = {}
-        for chunk in chunks(keys):
-            query = select(ACCOUNT.c.key, ACCOUNT.c.id).where(ACCOUNT.c.key.in_(chunk))
-            found.update((key, id_) for key, id_ in self.session.execute(query))
-        return found
+        return account_ids(self.session, [row[0] for row in rows])
 
     def insert_contacts(self, rows: list[tuple[Any, ...]]) -> None:
         self.contacts.run(rows)
@@ -302,12 +234,6 @@ def _contact_record(row: Any) -> ContactRecord:
         last_interaction_at=last.date().isoformat() if last else "",
         extra=tuple(json.loads(row["extra"]).items()) if row["extra"] else (),
     )
-
-
-def _as_datetime(day: str) -> datetime | None:
-    if not day:
-        return None
-    return datetime.fromisoformat(day[:10]).replace(tzinfo=UTC)
 
 
 def chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
