@@ -16,6 +16,7 @@ from prospector.cli import (
     preview,
     replies,
     run,
+    sandbox,
     segments,
     status,
     validate,
@@ -80,6 +81,7 @@ for module in (
     status,
     outbox,
     replies,
+    sandbox,
 ):
     module.register(app)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -244,3 +245,26 @@ def test_sigkill_then_restart_against_a_provider_delivers_each_message_exactly_o
     assert len(ids) == len(set(ids)), "a message arrived twice"
     assert len(ids) == expected, "a message was lost"
     assert message_states(ws) == Counter({"sent": expected})
+
+
+def test_a_sandbox_reply_is_read_by_the_next_run(ws: Path) -> None:
+    configure(ws, 1)
+    assert cli(ws, "run", "--sandbox", "--once").exit_code == 0
+    missing = cli(ws, "sandbox", "reply", "--from", "nobody@x.example", "--body", "hi")
+    assert missing.exit_code == 4
+    replied = cli(
+        ws,
+        "sandbox",
+        "reply",
+        "--from",
+        "maria.lopez@brightwave-saas.com",
+        "--body",
+        "Please remove me from your list.",
+    )
+    assert replied.exit_code == 0, replied.output
+    again = cli(ws, "run", "--sandbox", "--once")
+    assert "1 unsubscribe" in again.output
+    listed = json.loads(cli(ws, "replies", "--json").output)
+    assert [(r["from"], r["category"]) for r in listed] == [
+        ("maria.lopez@brightwave-saas.com", "unsubscribe")
+    ]
