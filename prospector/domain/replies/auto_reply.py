@@ -17,6 +17,7 @@ from prospector.domain.replies.dates import (
     next_weekday,
     weekday_named,
 )
+from prospector.domain.replies.intents import lower_case_pattern
 from prospector.domain.replies.parse import ParsedMessage
 from prospector.domain.replies.people import (
     Person,
@@ -26,7 +27,7 @@ from prospector.domain.replies.people import (
     name_for_email,
 )
 
-__all__ = ["AutoReply", "detect_auto_reply", "return_date", "stand_ins"]
+__all__ = ["AutoReply", "challenge_wording", "detect_auto_reply", "return_date", "stand_ins"]
 
 _SUBJECT = re.compile(
     r"auto(?:matic|matische|matisch|mática|matica|mated)?[- ]?(?:reply|response|antwort|antwoord"
@@ -88,7 +89,112 @@ _WORDING = [
         r"休假|不在办公室|不在辦公室|无法及时回复|無法及時回覆|自动回复|自動回覆|恢复正常办公|出差|休假期间",
     ),
 ]
-_WORDING_RES = [(lang, re.compile(pattern, re.IGNORECASE)) for lang, pattern in _WORDING]
+_WORDING_RES = [(lang, lower_case_pattern(pattern)) for lang, pattern in _WORDING]
+# Challenge-response filters (the recipient's program holds the message until the sender
+# proves to be a person or is put on a list): an automatic reply that asks the sender to act,
+# not a delivery failure. Only ever read on mail a program sent. Each phrase comes with the
+# lower-case words (no spaces) one of which it must hold, so a notice is only searched for
+# the phrases whose words it has (a substring test; the patterns cost a millisecond).
+_CHALLENGES: list[tuple[tuple[str, ...], str]] = [
+    # en
+    (
+        ("yourself", "address"),
+        r"add (?:yourself|your (?:e-?mail )?address) to (?:my|the|our|his|her) (?:[\w-]+ ){0,2}"
+        r"(?:guest|approved|allowed|safe|white|trusted|sender)[- ]?list",
+    ),
+    (("guest",), r"(?:on|to) my (?:[\w-]+ )?guest list"),
+    (("approved",), r"sender (?:is )?not (?:pre-?)?approved"),
+    (
+        ("human", "person", "robot", "spammer"),
+        r"(?:verify|prove|confirm) (?:that )?you(?:'re| are) (?:a )?(?:human|real person|not a "
+        r"(?:robot|spammer))",
+    ),
+    (("challenge",), r"challenge[- ]response"),
+    (
+        ("waitlisted", "held", "quarantined", "pending"),
+        r"(?:message|e-?mail)[^.]{0,80}(?:has been|was|is being|is) (?:waitlisted|held (?:until "
+        r"you|pending your)|quarantined until you|pending your (?:verification|confirmation|"
+        r"approval))",
+    ),
+    # de
+    (("mensch",), r"(?:bestätigen|beweisen) sie,? dass sie (?:ein )?mensch"),
+    (("roboter", "spammer"), r"dass sie kein (?:roboter|spammer)"),
+    (
+        ("bestätigung", "zurückgehalten"),
+        r"(?:e-?mail|nachricht)[^.]{0,60}(?:wurde|wird) (?:bis zu ihrer bestätigung|"
+        r"zurückgehalten,? bis)",
+    ),
+    (("absender",), r"absender(?:adresse)? (?:ist )?nicht (?:freigegeben|bestätigt)"),
+    # fr
+    (
+        ("personne", "humain", "robot"),
+        r"(?:prouv|confirm|vérifi)(?:er|ez) que vous (?:êtes (?:une personne|humain)|n'êtes pas un "
+        r"robot)",
+    ),
+    (
+        ("attente",),
+        r"message[^.]{0,60}en attente d(?:e |')(?:validation|confirmation|vérification)",
+    ),
+    (("expéditeur",), r"expéditeur non (?:autorisé|approuvé|validé)"),
+    (("ajoutez-vous",), r"ajoutez-vous à (?:ma|la) liste"),
+    # es
+    (
+        ("persona", "humano"),
+        r"(?:demostr|demuestr|verific|confirm)(?:ar|e|a) que (?:usted )?(?:es|eres) (?:una persona|"
+        r"humano)",
+    ),
+    (
+        ("retenido", "pendiente"),
+        r"(?:mensaje|correo)[^.]{0,60}(?:retenido hasta|pendiente de (?:verificación|validación|"
+        r"confirmación))",
+    ),
+    (("remitente",), r"remitente no (?:autorizado|aprobado|verificado)"),
+    # pt
+    (
+        ("pessoa", "humano"),
+        r"(?:prov|verific|confirm)(?:ar|e) que (?:você )?é (?:uma pessoa|humano)",
+    ),
+    (
+        ("retida", "aguardando"),
+        r"mensagem[^.]{0,60}(?:retida até|aguardando (?:verificação|validação|confirmação))",
+    ),
+    (("remetente",), r"remetente não (?:autorizado|aprovado|verificado)"),
+    # nl
+    (("mens",), r"(?:bevestig|bewijs)(?:en)? dat u (?:een )?mens bent"),
+    (("robot",), r"dat u geen robot bent"),
+    (
+        ("vastgehouden", "afwachting"),
+        r"bericht[^.]{0,60}(?:wordt vastgehouden tot|in afwachting van (?:verificatie|"
+        r"bevestiging))",
+    ),
+    (("afzender",), r"afzender (?:is )?niet (?:goedgekeurd|geverifieerd)"),
+    # zh, ja
+    (("白名单",), r"(?:加入|添加到|添加至)(?:我的)?白名单"),
+    (("白名單",), r"(?:加入|新增到)(?:我的)?白名單"),
+    (("机器人", "機器人"), r"(?:证明|證明)您不是(?:机器人|機器人)"),
+    (("发件人",), r"发件人(?:未经|尚未)(?:验证|批准)"),
+    (("寄件者",), r"寄件者(?:未經|尚未)(?:驗證|核准)"),
+    (("送信者",), r"送信者(?:認証|確認)(?:が必要|のため)"),
+    (("ロボット",), r"ロボットではないことを"),
+]
+_CHALLENGE_RES = [(keys, re.compile(pattern)) for keys, pattern in _CHALLENGES]
+
+
+def challenge_wording(text: str, lowered: str | None = None) -> str:
+    """The challenge-response phrase in a notice (the sender is asked to prove or list
+    themselves), or "". `lowered`: the text already lower-cased, when the caller has it."""
+    low = text[:6000].lower() if lowered is None else lowered[:6000]
+    candidates = [pattern for keys, pattern in _CHALLENGE_RES if any(k in low for k in keys)]
+    if not candidates:
+        return ""
+    head = " ".join(low.split())  # phrases wrap across lines
+    for pattern in candidates:
+        match = pattern.search(head)
+        if match:
+            return match.group(0)
+    return ""
+
+
 _RETURN_BEFORE = re.compile(
     r"(?:back|return(?:ing)?|returns|in the office|wieder|zurück|ab\b|de retour|retour|volveré|"
     r"vuelvo"
@@ -127,6 +233,7 @@ class AutoReply:
     confidence: float
     headers_say_auto: bool
     language: str | None
+    challenge: bool = False  # a challenge-response filter: no return date, no stand-ins
 
 
 def _header_evidence(parsed: ParsedMessage) -> tuple[list[str], bool, bool]:
@@ -165,18 +272,31 @@ def _header_evidence(parsed: ParsedMessage) -> tuple[list[str], bool, bool]:
     return evidence, strong, generated
 
 
-def detect_auto_reply(parsed: ParsedMessage, text: str) -> AutoReply | None:
-    """An AutoReply when headers or wording say the message was sent by a rule, else None."""
+def detect_auto_reply(
+    parsed: ParsedMessage, text: str, *, machine: bool = False
+) -> AutoReply | None:
+    """An AutoReply when headers or wording say the message was sent by a rule, else None.
+
+    `machine`: a program sent it (null Return-Path, no-reply sender, a report); then
+    challenge-response wording counts as strongly as an auto-reply header.
+    """
     evidence, strong, generated = _header_evidence(parsed)
+    challenge = challenge_wording(text) if machine else ""
+    if challenge:
+        evidence.append(f"challenge-response wording {challenge[:60]!r} from a program")
+        strong = True
     subject_hit = _SUBJECT.search(parsed.subject)
     if subject_hit:
         evidence.append(f"subject {parsed.subject[:60]!r}")
     hits: list[tuple[str, str]] = []
     sample = text[:3000]
+    lowered = sample.lower()
+    same_length = len(lowered) == len(sample)  # else quote the lower-cased phrase
     for lang, pattern in _WORDING_RES:
-        for m in pattern.finditer(sample):
-            if all(m.group(0).lower() != w.lower() for _, w in hits):
-                hits.append((lang, m.group(0)))
+        for m in pattern.finditer(lowered):
+            phrase = sample[m.start() : m.end()] if same_length else m.group(0)
+            if all(phrase.lower() != w.lower() for _, w in hits):
+                hits.append((lang, phrase))
     if hits:
         evidence.append("wording " + ", ".join(f"{w!r} ({lang})" for lang, w in hits[:3]))
     score = 0.0
@@ -195,6 +315,7 @@ def detect_auto_reply(parsed: ParsedMessage, text: str) -> AutoReply | None:
         confidence=min(0.99, 0.45 + score / 2),
         headers_say_auto=strong,
         language=hits[0][0] if hits else None,
+        challenge=bool(challenge),
     )
 
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from email.message import Message
+from functools import lru_cache
 
-from flufl.bounce import all_failures
+from flufl.bounce import BounceDetector, all_failures
 
+from prospector.domain.replies.auto_reply import challenge_wording
 from prospector.domain.replies.parse import ParsedMessage, Part
 
 __all__ = ["BounceReport", "Report", "read_report", "scan_bounce"]
@@ -58,6 +61,7 @@ _NOTICE_PHRASES = re.compile(
     r"|mail delivery (?:failed|system)|a message that you sent could not|your message (?:to|was)"
     r".{0,80}(?:rejected|not delivered|bounced|could not)|host .{0,80} said:"
     r"|user unknown|unknown user|no such user|mailbox (?:unavailable|full|not found)|quota"
+    r"|not a valid (?:user|recipient|mailbox|address)"
     r"|550[ -]|554[ -]|553[ -]|552[ -]|5\.\d\.\d|4\.\d\.\d|diagnostic-code|remote-mta|"
     r"final-recipient"
     r"|delivery to .{0,60} failed|smtp error|retry timeout exceeded|delivery temporarily suspended"
@@ -67,6 +71,13 @@ _NOTICE_PHRASES = re.compile(
     # matched against lower-cased text
 )
 
+# A server saying the mailbox does not exist (what a program says, not a person's absence).
+_ADDRESS_GONE = re.compile(
+    r"not a valid (?:user|recipient|mailbox|address)|no such (?:user|mailbox|recipient)"
+    r"|user(?:name)? unknown|unknown (?:user|recipient|mailbox)"
+    r"|(?:mailbox|user|recipient|address) (?:does not|doesn't) exist"
+    r"|(?:mailbox|user|recipient) not found"
+)
 # Reasons that mean the address itself does not exist or never will take mail.
 _HARD_TEXT = re.compile(
     r"user(?:name)? unknown|unknown (?:user|recipient|mailbox|local[- ]?part|address|alias)"
@@ -142,8 +153,11 @@ class BounceReport:
     confidence: float
 
 
-def _fields(text: str) -> list[dict[str, str]]:
-    """RFC 822-style field blocks (`Name: value`, folded lines) separated by blank lines."""
+@lru_cache(maxsize=16)  # a report's status part is read for its type, then its recipients
+def _fields(text: str) -> tuple[dict[str, str], ...]:
+    """RFC 822-style field blocks (`Name: value`, folded lines) separated by blank lines.
+
+    Read-only: the cache hands the same dicts to every caller."""
     blocks: list[dict[str, str]] = []
     current: dict[str, str] = {}
     last = ""
@@ -162,7 +176,7 @@ def _fields(text: str) -> list[dict[str, str]]:
             current[last] = value.strip()
     if current:
         blocks.append(current)
-    return blocks
+    return tuple(blocks)
 
 
 _STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
@@ -298,11 +312,31 @@ def _text_recipients(notice: str, exclude: set[str]) -> list[str]:
     return out
 
 
+# `<user@host>:` opening a line: how Postfix and qmail list each failed recipient before the
+# server's answer. Where a notice lists its recipients this way they are exactly the failed
+# ones, so flufl.bounce (a stdlib parse and a dozen detectors) is not needed to find them.
+_LISTED_RECIPIENT = re.compile(r"^[ \t]*<([^\s<>()\"',;]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>:", re.M)
+
+
+def _listed_recipients(notice: str, exclude: set[str]) -> list[str]:
+    found = [m.group(1).strip(".").lower() for m in _LISTED_RECIPIENT.finditer(notice[:20000])]
+    return [a for a in dict.fromkeys(found) if a not in exclude]
+
+
 _AFTER_DATA = re.compile(
     r"(?:in reply to|after) (?:the )?end of data|after (?:the )?data command|in reply to data",
 )
 
 
+def _states_a_reason(detail: str) -> bool:
+    """A status code, or unknown-user, full-mailbox or temporary wording."""
+    if _ENHANCED.search(detail) or _SMTP_CODE.search(detail):
+        return True
+    low = detail[:2000].lower()
+    return bool(_HARD_TEXT.search(low) or _FULL_TEXT.search(low) or _TEMPORARY_TEXT.search(low))
+
+
+@lru_cache(maxsize=64)  # several recipients often share one notice
 def _kind_of(text: str, status: str) -> str | None:
     """hard or soft for one recipient: what the server said, then the status code.
 
@@ -351,9 +385,139 @@ def _combine(kinds: list[str | None]) -> str | None:
     return known.pop()
 
 
+_Triple = tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]
+_QUANTIFIERS = "?*{+"
+_META = set("\\.^$*+?{}[]|()")
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The lower-cased literal text a pattern starts with ("" when it has none to rely on)."""
+    prefix: list[str] = []
+    for i, char in enumerate(pattern):
+        if char == "^" and i == 0:
+            continue
+        if char in _META:
+            if char in _QUANTIFIERS and prefix:
+                prefix.pop()  # the last character was optional or repeated
+            break
+        prefix.append(char)
+    text = "".join(prefix).lower()
+    return text if len(text) >= 3 and text.isascii() else ""
+
+
+@dataclass(frozen=True)
+class _Heuristic:
+    """flufl.bounce's SimpleMatch family: start line, address lines, end line, per pattern.
+
+    Its own `process` tries every start pattern against every body line (most of the
+    library's cost). A start line must contain its pattern's literal opening text, so a
+    substring test of the lower-cased body skips the patterns that cannot start, and only
+    the lines holding that text are tried: the same answer, line for line.
+    """
+
+    patterns: tuple[tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], str], ...]
+    temporary: bool  # SimpleWarning reports its finds as temporary failures
+
+    def run(self, lines: list[str], lowered: list[str], body: str) -> frozenset[bytes]:
+        from flufl.bounce._detectors.simplematch import VALID, _quopri_decode
+
+        addresses: set[bytes] = set()
+        for start, end, address_re, prefix in self.patterns:
+            if prefix and prefix not in body:
+                continue
+            first = next(
+                (
+                    i
+                    for i, line in enumerate(lines)
+                    if (not prefix or prefix in lowered[i]) and start.search(line)
+                ),
+                None,
+            )
+            if first is None:
+                continue
+            for line in lines[first:]:
+                if found := address_re.search(line):
+                    if address := found.group("addr"):
+                        addresses.add(_quopri_decode(address))
+                elif end.search(line):
+                    break
+            if addresses:
+                break
+        return frozenset(a for a in addresses if VALID.match(a))
+
+
+def _detectors() -> list[tuple[type[BounceDetector], _Heuristic | None]]:
+    """flufl.bounce's detectors in its own order; its heuristic ones with a faster runner.
+
+    Empty when the library's layout is not the one this reads (then `all_failures` runs).
+    """
+    try:
+        from flufl.bounce._detectors.simplematch import SimpleMatch
+        from flufl.bounce._detectors.simplewarning import SimpleWarning
+        from flufl.bounce._scan import _DETECTORS
+    except ImportError:  # pragma: no cover - another flufl.bounce layout
+        return []
+    out: list[tuple[type[BounceDetector], _Heuristic | None]] = []
+    for detector in _DETECTORS:
+        fast = None
+        if detector in (SimpleMatch, SimpleWarning):
+            triples: list[_Triple] = list(getattr(detector, "PATTERNS", ()))
+            fast = _Heuristic(
+                tuple((s, e, a, _literal_prefix(s.pattern)) for s, e, a in triples),
+                temporary=detector is SimpleWarning,
+            )
+        out.append((detector, fast))
+    return out
+
+
+_DETECTORS = _detectors()
+# Detectors that return nothing unless the From address is their provider's (checked by the
+# detector itself with the address parser; a substring test of the header skips them sooner).
+_SENDER_NEEDLES = {"Yahoo": "yahoo", "Yale": "yale", "AOL": "aol", "Sina": "sina"}
+
+
+def _body_lines(message: Message) -> list[str]:
+    """What flufl.bounce's `body_line_iterator` yields: each string payload's lines."""
+    lines: list[str] = []
+    for part in message.walk():
+        payload = part.get_payload()
+        if isinstance(payload, str) and payload:
+            pieces = payload.split("\n")
+            lines += [piece + "\n" for piece in pieces[:-1]]
+            if pieces[-1]:
+                lines.append(pieces[-1])
+    return lines
+
+
+def _all_failures(message: Message) -> tuple[frozenset[bytes], frozenset[bytes]]:
+    """`flufl.bounce.all_failures`, with its heuristic detectors run faster."""
+    if not _DETECTORS:
+        return all_failures(message)
+    lines: list[str] | None = None
+    lowered: list[str] = []
+    body = ""
+    sender = message.get("from", "")
+    for detector, fast in _DETECTORS:
+        needle = _SENDER_NEEDLES.get(detector.__name__)
+        if needle and isinstance(sender, str) and needle not in sender.lower():
+            continue  # the detector reads only its provider's mailer-daemon
+        if fast is not None:
+            if lines is None:
+                lines = _body_lines(message)
+                lowered = [line.lower() for line in lines]
+                body = "".join(lowered)
+            found = fast.run(lines, lowered, body)
+            temporary, permanent = (found, frozenset()) if fast.temporary else (frozenset(), found)
+        else:
+            temporary, permanent = detector().process(message)
+        if temporary or permanent:
+            return frozenset(temporary), frozenset(permanent)
+    return frozenset(), frozenset()
+
+
 def _flufl(parsed: ParsedMessage) -> tuple[set[str], set[str]]:
     try:
-        temporary, permanent = all_failures(parsed.message)
+        temporary, permanent = _all_failures(parsed.message)
     except Exception:
         return set(), set()
 
@@ -374,7 +538,11 @@ def _recipient_detail(notice: str, addr: str) -> str:
     lines = notice.split("\n")
     for i, line in enumerate(lines):
         if addr in line.lower():
-            return "\n".join(lines[i : i + 6])
+            detail = lines[i : i + 6]
+            for j, following in enumerate(detail[1:], 1):
+                if following.lstrip().startswith("<") and _LISTED_RECIPIENT.match(following):
+                    return "\n".join(detail[:j])  # the next recipient's own lines
+            return "\n".join(detail)
     return ""
 
 
@@ -408,13 +576,28 @@ def scan_bounce(parsed: ParsedMessage, report: Report) -> BounceReport | None:
     if parsed.has("x-failed-recipients"):
         score += 0.5
         evidence.append("X-Failed-Recipients header")
+    if not score:
+        # No report, mail-system sender, null Return-Path, bounce subject or failed-recipient
+        # header: notice wording alone (at most 0.4) never makes a bounce.
+        return None
     notice = _notice_text(parsed)
     # Lower-cased once: a case-sensitive search is several times faster than IGNORECASE.
-    found_phrases = _NOTICE_PHRASES.finditer(notice[:8000].lower())
+    lowered = notice[:8000].lower()
+    if not parsed.has("x-failed-recipients") and challenge_wording(notice, lowered):
+        # A challenge-response filter holds the message until the sender acts: an automatic
+        # reply (even when dressed as a delivery-status report), not a failure.
+        return None
+    found_phrases = _NOTICE_PHRASES.finditer(lowered)
     phrases = [m.group(0) for _, m in zip(range(2), found_phrases, strict=False)]
     if phrases:
         score += min(0.4, 0.2 * len(phrases))
         evidence.append(f"notice text {phrases[0].strip()[:40]!r}")
+    gone = _ADDRESS_GONE.search(lowered[:3000]) if score < 0.5 else None
+    if gone:
+        # A program (the cues above) saying the address does not exist: a failure notice
+        # even when its server marks it as an auto-reply and names no recipient.
+        score += 0.3
+        evidence.append(f"the notice says the address does not exist ({gone.group(0)!r})")
     auto_reply_words = re.search(
         r"out of (?:the )?office|vacation|on leave|abwesen|urlaub|auto(?:matic)?[- ]?reply|"
         r"autoreply"
@@ -462,6 +645,13 @@ def scan_bounce(parsed: ParsedMessage, report: Report) -> BounceReport | None:
             evidence.append("recipients from X-Failed-Recipients")
     temporary, permanent = set[str](), set[str]()
     if not recipients:
+        recipients = _listed_recipients(notice, exclude)
+        if recipients:
+            # flufl.bounce's detectors for these formats (Postfix, qmail, Yahoo) report every
+            # listed address as a permanent failure: the same reading without running them.
+            permanent = set(recipients)
+            evidence.append("recipients from the notice's '<address>:' lines")
+    if not recipients:
         temporary, permanent = _flufl(parsed)
         both = sorted(temporary | permanent)
         if both:
@@ -473,7 +663,11 @@ def scan_bounce(parsed: ParsedMessage, report: Report) -> BounceReport | None:
             evidence.append("recipients from the notice text")
     if not kinds:
         for addr in recipients:
-            detail = _recipient_detail(notice, addr) or notice[:3000]
+            detail = _recipient_detail(notice, addr)
+            if not _states_a_reason(detail):
+                # The recipient's own lines carry no server reply (a summary of the message):
+                # the reason is elsewhere in the notice.
+                detail = notice[:3000]
             kind = _kind_of(detail, "")
             if (
                 addr in permanent

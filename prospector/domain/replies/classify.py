@@ -112,6 +112,11 @@ def _machine_sender(parsed: ParsedMessage) -> str:
     return ""
 
 
+def _all_delivered(actions: tuple[str, ...]) -> bool:
+    """A delivery-status report that is a receipt: every recipient delivered/relayed/expanded."""
+    return all(a.startswith(("delivered", "relayed", "expanded")) for a in actions)
+
+
 def _our_domains(parsed: ParsedMessage, given: Collection[str]) -> tuple[str, ...]:
     """The given domains, plus the hosts of the Message-IDs the reply answers (ours by "
     "definition)."""
@@ -166,7 +171,7 @@ def classify_parsed(parsed: ParsedMessage, *, our_domains: Collection[str] = ())
             bounce_kind=bounce.kind,
             report=report_label,
         )
-    if report.kind == "delivery-status":
+    if report.kind == "delivery-status" and _all_delivered(report.actions):
         return Classification(
             "other",
             0.9,
@@ -184,7 +189,10 @@ def classify_parsed(parsed: ParsedMessage, *, our_domains: Collection[str] = ())
     ours = _our_domains(parsed, our_domains)
     visible = extract(parsed.text, _sender_names(parsed))
     sent = parsed.date.date() if parsed.date else None
-    auto = detect_auto_reply(parsed, visible.with_signature or parsed.text[:4000])
+    machine = _machine_sender(parsed) or report.kind
+    auto = detect_auto_reply(
+        parsed, visible.with_signature or parsed.text[:4000], machine=bool(machine)
+    )
     language = detect_language(visible.text or visible.with_signature)
     if auto is not None:
         body = visible.with_signature or parsed.text
@@ -194,7 +202,7 @@ def classify_parsed(parsed: ParsedMessage, *, our_domains: Collection[str] = ())
             evidence.append(f"back on {returns.isoformat()} from {phrase!r}")
         exclude = {parsed.sender.email} if parsed.sender else set()
         exclude |= {a.email for a in (*parsed.to, *parsed.cc) if is_ours(a.email, ours)}
-        alternates = stand_ins(body, exclude)
+        alternates = () if auto.challenge else stand_ins(body, exclude)
         if alternates:
             evidence.append("stand-ins: " + ", ".join(p.name or p.email or "?" for p in alternates))
         return Classification(
@@ -206,7 +214,6 @@ def classify_parsed(parsed: ParsedMessage, *, our_domains: Collection[str] = ())
             visible_text=visible.text,
             language=language,
         )
-    machine = _machine_sender(parsed)
     if machine:
         return Classification(
             "other",

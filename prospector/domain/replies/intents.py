@@ -11,13 +11,21 @@ question sent to review. Each rule says which phrase decided.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 from prospector.domain.replies.dates import MONTH_PATTERN, add_months, find_dates, month_named
 from prospector.domain.replies.people import Person
 
-__all__ = ["Intent", "detect_language", "find_phrases", "reason_for", "resume_date"]
+__all__ = [
+    "Intent",
+    "detect_language",
+    "find_phrases",
+    "lower_case_pattern",
+    "reason_for",
+    "resume_date",
+]
 
 _P = dict[str, str]
 
@@ -202,7 +210,17 @@ _BAD_TIMING = re.compile(
 
 
 def _compile(table: _P) -> list[tuple[str, re.Pattern[str]]]:
-    return [(lang, re.compile(p, re.IGNORECASE | re.MULTILINE)) for lang, p in table.items()]
+    """Lower-case patterns matched case-sensitively against lower-cased text: the same
+    matches as IGNORECASE, several times faster (the lists hold no upper-case escapes)."""
+    return [(lang, lower_case_pattern(pattern, re.MULTILINE)) for lang, pattern in table.items()]
+
+
+def lower_case_pattern(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`pattern` for lower-cased text: lower-cased itself unless it holds an upper-case escape
+    or class (`\\S`, `[A-Z]`), which stay as written and case-insensitive."""
+    if re.search(r"\\[A-Z]|\[[^\]]*[A-Z]", pattern):
+        return re.compile(pattern, flags | re.IGNORECASE)
+    return re.compile(pattern.lower(), flags)
 
 
 _TABLES = {
@@ -229,11 +247,27 @@ class Intent:
 def find_phrases(kind: str, text: str) -> list[tuple[str, str]]:
     """(language, phrase) for every language whose phrase list for `kind` matches."""
     hits: list[tuple[str, str]] = []
+    lowered = text.lower()
+    same_length = len(lowered) == len(text)  # else quote the lower-cased phrase
     for lang, pattern in _TABLES[kind]:
-        m = pattern.search(text)
+        m = pattern.search(lowered)
         if m:
-            hits.append((lang, m.group(0).strip() or m.group(0)))
+            phrase = text[m.start() : m.end()] if same_length else m.group(0)
+            hits.append((lang, phrase.strip() or phrase))
     return hits
+
+
+_MARKERS = {
+    lang: frozenset(vocab.split())
+    for lang, vocab in {
+        "en": "the and you to is not we for this me our thanks please",
+        "de": "und ich nicht sie wir der die das ist mit für bitte ihnen uns",
+        "fr": "je vous nous pas le la les est pour merci avec de une",
+        "es": "el la que no es por para gracias con una nos te lo",
+        "pt": "o não que é para obrigado com uma nos você vocês do da",
+        "nl": "ik je het niet een van dat is voor met bij wij graag",
+    }.items()
+}
 
 
 def detect_language(text: str) -> str | None:
@@ -244,17 +278,10 @@ def detect_language(text: str) -> str | None:
         simplified = len(re.findall(r"[这们负责请联系邮个时间没说应该对]", text))
         traditional = len(re.findall(r"[這們負責請聯繫郵個時間沒說應該對]", text))
         return "zh-Hant" if traditional > simplified else "zh-Hans"
-    words = re.findall(r"[a-zà-ÿ']+", text.lower())
-    markers = {
-        "en": "the and you to is not we for this me our thanks please",
-        "de": "und ich nicht sie wir der die das ist mit für bitte ihnen uns",
-        "fr": "je vous nous pas le la les est pour merci avec de une",
-        "es": "el la que no es por para gracias con una nos te lo",
-        "pt": "o não que é para obrigado com uma nos você vocês do da",
-        "nl": "ik je het niet een van dat is voor met bij wij graag",
-    }
+    words = Counter(re.findall(r"[a-zà-ÿ']+", text.lower()))
     scores = {
-        lang: sum(1 for w in words if w in set(vocab.split())) for lang, vocab in markers.items()
+        lang: sum(count for word, count in words.items() if word in vocab)
+        for lang, vocab in _MARKERS.items()
     }
     best = max(scores, key=lambda k: scores[k])
     return best if scores[best] else None
@@ -418,16 +445,28 @@ def without_opt_out_footer(text: str) -> str:
     return _LIST_FOOTER.sub("", _OPT_OUT_FOOTER.sub("", text))
 
 
+class _Hits(dict[str, list[tuple[str, str]]]):
+    """find_phrases per kind, searched only when a rule asks (most replies stop early)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def __missing__(self, kind: str) -> list[tuple[str, str]]:
+        found = self[kind] = find_phrases(kind, self.text)
+        return found
+
+
 def read_intent(text: str, referrals: tuple[Person, ...], sent: date | None) -> Intent:
     """The intent of a human reply, with the phrase that decided it."""
     text = without_opt_out_footer(text.replace("\u2019", "'").replace("\u2018", "'"))
-    hits = {kind: find_phrases(kind, text) for kind in _TABLES if kind != "referral_cue"}
+    if not text.strip():
+        return Intent("other", 0.2, ("no new text in the reply",))
+    hits = _Hits(text)
 
     def said(kind: str) -> str:
         return ", ".join(f"{p!r} ({lang})" for lang, p in hits[kind][:2])
 
-    if not text.strip():
-        return Intent("other", 0.2, ("no new text in the reply",))
     if hits["unsubscribe"]:
         return Intent("unsubscribe", 0.95, (f"unsubscribe wording {said('unsubscribe')}",))
     if referrals and not (hits["interested"] and not hits["wrong_person"]):

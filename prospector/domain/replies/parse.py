@@ -305,6 +305,7 @@ _TRANSFER_SAFE = frozenset(("", "7bit", "8bit", "binary"))
 _FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)\n?")
 _STRAY = re.compile(rb"(?:[ \t][^\n]*\n)*")
 _BLANK = re.compile(rb"[ \t]*\r?\n")
+_LOOSE_PARAM = re.compile(rb"([A-Za-z0-9_*-]+=[^\n]*)\n?")
 _PARAM = re.compile(
     r';\s*([!#$%&\'*+.^`|~0-9A-Za-z_-]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;\s]*)', re.ASCII
 )
@@ -338,6 +339,15 @@ def _split_head(data: bytes) -> tuple[list[tuple[str, str]], bytes]:
         fields.append((match.group(1).decode("ascii").lower(), _header_text(value.strip())))
         pos = match.end()
         match = _FIELD.match(data, pos)
+        if match is None and value.rstrip().endswith(b";"):
+            # `Content-Type: multipart/alternative;` then `boundary="…"` unindented: some
+            # mailers fold parameters without the leading space; read it as a continuation.
+            param = _LOOSE_PARAM.match(data, pos)
+            if param:
+                name, joined = fields.pop()
+                fields.append((name, joined + " " + _header_text(param.group(1).strip())))
+                pos = param.end()
+                match = _FIELD.match(data, pos)
     blank = _BLANK.match(data, pos)
     return fields, data[blank.end() if blank else pos :]
 

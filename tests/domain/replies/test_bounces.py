@@ -137,3 +137,114 @@ def test_a_4xx_code_is_soft_whatever_the_text_says() -> None:
 def test_connection_failure_reported_as_permanent_is_soft() -> None:
     diag = "The recipient server did not accept our requests to connect: socket error"
     assert classify(dsn("5.0.0", diag)).bounce_kind == "soft"
+
+
+CHALLENGE = b"""From: noreply@screening.example
+To: sam@northwind.io
+Subject: Re: Who owns SDR tooling at Acme?
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="R"
+
+--R
+Content-Type: text/plain
+
+Hello Sam,
+
+Your message about "Who owns SDR tooling" has been held until you
+verify that you are a human. Please add yourself to my approved
+senders list with the link below.
+
+--R
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; screening.example
+
+Final-Recipient: rfc822; dana@acme.example
+Action: failed
+Status: 4.7.0
+Diagnostic-Code: X-Notice; Sender not pre-approved
+
+--R--
+"""
+
+
+def test_challenge_response_is_an_auto_reply_not_a_bounce() -> None:
+    result = classify(CHALLENGE)
+    assert result.category == "out_of_office"
+    assert any("challenge-response" in e for e in result.evidence)
+    assert result.alternates == ()
+
+
+def test_challenge_wording_needs_a_program_as_sender() -> None:
+    from tests.domain.replies.conftest import QUOTE, message
+
+    body = "Happy to help - I'll add you to the guest list for the Berlin dinner." + QUOTE
+    assert classify(message(body)).category != "out_of_office"
+
+
+def test_auto_replied_user_unknown_from_a_null_sender_is_a_bounce() -> None:
+    raw = (
+        b"From: <>\nTo: sam@northwind.io\nReturn-Path: <>\nAuto-Submitted: auto-replied\n"
+        b"Date: Wed, 1 Apr 2026 09:00:00 +0000\n\n"
+        b"You sent mail to dana@acme.example. That's not a valid user here.\n"
+    )
+    result = classify(raw)
+    assert result.category == "bounce"
+    assert result.bounce_kind == "hard"
+
+
+def test_parameter_folded_without_indent_still_splits_the_multipart() -> None:
+    raw = (
+        b"From: post_master@sms.example\nTo: sam@northwind.io\nSubject: Re:Test\n"
+        b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="OUT"\n\n'
+        b'--OUT\nContent-Type: multipart/alternative;\nboundary="IN"\n\n'
+        b"--IN\nContent-Type: text/plain\n\nError: Invalid user address\n\n"
+        b"550 - Requested action not taken: no such user here\n\n"
+        b"  RCPT TO: gone@sms.example\n\n--IN--\n\n--OUT--\n"
+    )
+    result = classify(raw)
+    assert result.category == "bounce"
+    assert result.failed_recipients == ("gone@sms.example",)
+    assert result.bounce_kind == "hard"
+
+
+def test_listed_recipients_read_without_flufl_bounce() -> None:
+    raw = (
+        b"From: MAILER-DAEMON@mx.example\nTo: sam@northwind.io\nReturn-Path: <>\n"
+        b"Subject: failure notice\n\n"
+        b"Hi. This is the qmail-send program at mx.example.\n"
+        b"I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        b"This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        b"<gone@acme.example>:\nSorry, no mailbox here by that name.\n\n"
+        b"<full@acme.example>:\n552 5.2.2 mailbox is full\n\n"
+        b"--- Below this line is a copy of the message.\n"
+    )
+    result = classify(raw)
+    assert result.failed_recipients == ("gone@acme.example", "full@acme.example")
+    assert any("'<address>:' lines" in e for e in result.evidence)
+    assert result.bounce_kind == "mixed"
+
+
+def test_gated_detectors_match_flufl_bounce() -> None:
+    import email
+
+    from flufl.bounce import all_failures
+
+    from prospector.domain.replies.bounces import _all_failures
+
+    samples = [
+        b"From: MAILER-DAEMON@x.example\nSubject: failure\n\n"
+        b"This is a delivery failure notification message indicating that\n"
+        b"an email addressed to email address :\n-- lost@acme.example\n\n"
+        b"could not be delivered. The problem appears to be :\n-- gone\n",
+        b"From: postmaster@x.example\nSubject: Warning\n\n"
+        b"The address to which the message has not yet been delivered is:\n\n"
+        b"  slow@acme.example\n\nNo action is required on your part.\n",
+        b"From: MAILER-DAEMON@yahoo.com\nSubject: failure\n\n"
+        b"Message from yahoo.com.\nUnable to deliver message to the following address(es).\n\n"
+        b"<nobody@acme.example>:\nThis user doesn't have a yahoo.com account\n",
+        b"From: someone@acme.example\nSubject: hello\n\nJust a note, nothing failed.\n",
+    ]
+    for raw in samples:
+        message = email.message_from_bytes(raw)
+        assert _all_failures(message) == all_failures(message)

@@ -52,8 +52,8 @@ def test_bounce_precision_and_recall(manifest: list[tuple[dict[str, Any], Classi
     fp = sum(1 for i, r in manifest if i["category"] != "bounce" and r.category == "bounce")
     fn = sum(1 for i, r in manifest if i["category"] == "bounce" and r.category != "bounce")
     assert tp / (tp + fp) >= 0.99
-    # Issue 4 asks 99%; reached 98.9% (see the README figures). Guard against regressions.
-    assert tp / (tp + fn) >= 0.985
+    # Issue 4 asks 99%; reached 99.3% (see docs/classification.md).
+    assert tp / (tp + fn) >= 0.99
 
 
 def test_failed_recipients(manifest: list[tuple[dict[str, Any], Classification]]) -> None:
@@ -70,15 +70,53 @@ def test_failed_recipients(manifest: list[tuple[dict[str, Any], Classification]]
 def test_hard_soft_does_not_regress(manifest: list[tuple[dict[str, Any], Classification]]) -> None:
     scored = [(i, r) for i, r in manifest if i["category"] == "bounce" and i["bounce_kind"]]
     ok = sum(1 for i, r in scored if i["bounce_kind"] == r.bounce_kind)
-    # Issue 4 asks 95%; reached 80.5%. The sources define hard/soft differently (see
+    # Issue 4 asks 95%; reached 81.2%. The sources define hard/soft differently (see
     # docs/classification.md), which caps what one general rule can agree with.
-    assert ok / len(scored) >= 0.80
+    assert ok / len(scored) >= 0.81
 
 
 def test_reports_are_never_bounces(manifest: list[tuple[dict[str, Any], Classification]]) -> None:
     for item, result in manifest:
         if item["category"] in ("unsubscribe", "other") and "arf" in str(item.get("detail")):
             assert result.category != "bounce", item["path"]
+
+
+def test_out_of_office_f1_over_both_sets(
+    manifest: list[tuple[dict[str, Any], Classification]],
+    intents: list[tuple[dict[str, Any], Classification]],
+) -> None:
+    pairs = [(i["category"] == "auto_reply", r.category == "out_of_office") for i, r in manifest]
+    pairs += [
+        (lab["category"] == "out_of_office", r.category == "out_of_office") for lab, r in intents
+    ]
+    tp = sum(1 for want, got in pairs if want and got)
+    fp = sum(1 for want, got in pairs if got and not want)
+    fn = sum(1 for want, got in pairs if want and not got)
+    # Issue 4 asks 97%; reached 100% (25 auto-replies).
+    assert 2 * tp / (2 * tp + fp + fn) >= 0.97
+
+
+def test_faster_flufl_bounce_gives_the_library_answer() -> None:
+    """`_all_failures` (gated detectors) must equal flufl.bounce's own `all_failures`."""
+    from flufl.bounce import all_failures
+
+    from prospector.domain.replies.bounces import _all_failures
+    from prospector.domain.replies.parse import parse
+
+    for line in (CORPUS / "manifest.jsonl").read_text().splitlines():
+        item = json.loads(line)
+        if item["format"] != "rfc822":
+            continue
+        message = parse((CORPUS / item["path"]).read_bytes()).message
+        try:
+            expected: object = all_failures(message)
+        except Exception:
+            expected = "error"
+        try:
+            got: object = _all_failures(message)
+        except Exception:
+            got = "error"
+        assert got == expected, item["path"]
 
 
 def test_every_intent_category_f1(intents: list[tuple[dict[str, Any], Classification]]) -> None:
