@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from prospector.store.outbox import Db
@@ -224,11 +224,6 @@ def inbound_content(session: Db, ids: Sequence[int] | None = None) -> list[tuple
         query = query.where(MESSAGE.c.id.in_(bindparam("ids", expanding=True)))
         return [(int(i), bytes(c)) for i, c in session.execute(query, {"ids": list(ids)})]
     return [(int(i), bytes(c)) for i, c in session.execute(query.order_by(MESSAGE.c.id))]
-
-
-def count_inbound(session: Db) -> int:
-    query = select(func.count()).where(MESSAGE.c.direction == IN)
-    return int(session.execute(query).scalar_one())
 
 
 def replies_by_ids(session: Db, ids: Sequence[int]) -> list[Reply]:
