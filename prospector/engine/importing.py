@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from prospector.config import Config
@@ -32,6 +31,7 @@ from prospector.engine.import_prep import (
 from prospector.engine.import_stage import StagedChunk
 from prospector.errors import ContactImportError
 from prospector.store import contacts as store
+from prospector.store.db import transaction
 from prospector.store.events import record_event
 from prospector.store.row_values import (
     ACCOUNT_COLUMNS,
@@ -111,7 +111,7 @@ def import_contacts(
             _RejectWriter(rejects_path, layout) as rejects,
             engine.connect() as connection,
             staged_on(connection, stamp) as stage,
-            _transaction(connection) as session,
+            transaction(connection) as session,
         ):
             writer = _ChunkWriter(session, rules, report, stamp, stage)
             rows = _rows(handle, layout, progress)
@@ -127,22 +127,6 @@ def import_contacts(
             record_event(session, "contacts.imported", at=now, data=report.as_dict())
         report.rejects_path = rejects_path if report.rejected else None
     return report
-
-
-@contextmanager
-def _transaction(connection: Connection) -> Iterator[Session]:
-    """One unit of work on this connection: committed on success, rolled back on any error.
-
-    On a connection held for the whole import, so that the stage (SQLite) can be attached
-    before the transaction begins and detached after it has ended.
-    """
-    with Session(bind=connection, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
 
 
 def _rows(

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -57,9 +57,13 @@ def is_current(engine: Engine) -> bool:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: committed on success, rolled back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+def transaction(bind: Engine | Connection) -> Iterator[Session]:
+    """One unit of work: committed on success, rolled back on any error.
+
+    A Connection may be given to keep work on one held connection (an import attaches its
+    SQLite stage to it before the transaction and detaches it after).
+    """
+    with Session(bind=bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
