@@ -124,7 +124,9 @@ async def instant(_mailbox: Mailbox) -> AsyncIterator[Transport]:
 
 
 class _Instant:
-    async def send(self, *, sender: str, recipient: str, data: bytes) -> Delivery:
+    async def send(
+        self, *, sender: str, recipient: str, data: bytes, copies: tuple[str, ...] = ()
+    ) -> Delivery:
         return SENT
 
 

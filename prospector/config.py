@@ -154,6 +154,43 @@ class Replies(_Model):
     pause_account_on_positive: bool = True  # a yes or a referral pauses the colleagues
 
 
+class AccountExecutive(_Model):
+    """Who takes accepted SQLs; `capacity` is how many new hand-offs a week they can take."""
+
+    name: str = Field(min_length=1)
+    email: str = ""
+    capacity: int = Field(default=10, ge=1)
+
+
+class Inbox(_Model):
+    """The review queue (issue 5): what counts as qualified, and who is deciding."""
+
+    min_icp_score: int = Field(default=50, ge=0, le=100)  # the checklist's ICP line
+    rep: str = ""  # the name decisions are recorded under; empty: the login name
+
+
+class Handoff(_Model):
+    """How an accepted SQL reaches its AE; the webhook secret comes from the environment."""
+
+    via: Literal["intro", "call", "transfer"] = "intro"
+    intro_template: str = "handoff_intro"
+    webhook_url: str = ""
+    webhook_secret_env: str = ""
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_timeout_seconds: float = Field(default=10, gt=0)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("webhook_url must start with https:// (or http:// on a LAN)")
+        return value
+
+    def webhook_secret(self) -> str:
+        """The HMAC key, from the environment only, so it never sits in a file in git."""
+        return os.environ.get(self.webhook_secret_env, "") if self.webhook_secret_env else ""
+
+
 class Config(_Model):
     """The whole file; `base_dir` anchors every relative path it names."""
 
@@ -164,6 +201,9 @@ class Config(_Model):
     enrolling: Enrolling = Enrolling()
     sending: Sending = Sending()
     replies: Replies = Replies()
+    inbox: Inbox = Inbox()
+    handoff: Handoff = Handoff()
+    aes: tuple[AccountExecutive, ...] = ()
     icp: IcpProfile = IcpProfile()
     red_flags: tuple[RedFlag, ...] = ()
     segments: dict[str, Segment] = {}
@@ -179,6 +219,15 @@ class Config(_Model):
                 raise ValueError(f"red flag id {flag.id!r} is used twice")
             seen.add(flag.id)
         return flags
+
+    @field_validator("aes")
+    @classmethod
+    def _unique_names(cls, aes: tuple[AccountExecutive, ...]) -> tuple[AccountExecutive, ...]:
+        names = [ae.name.lower() for ae in aes]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"AE name {name!r} is used twice")
+        return aes
 
 
 class Settings(BaseModel):

@@ -88,17 +88,26 @@ class SmtpTransport:
         finally:
             smtp.close()
 
-    async def send(self, *, sender: str, recipient: str, data: bytes) -> Delivery:
-        """Deliver `data` (the exact wire bytes, CRLF) from `sender` to `recipient`."""
+    async def send(
+        self, *, sender: str, recipient: str, data: bytes, copies: tuple[str, ...] = ()
+    ) -> Delivery:
+        """Deliver `data` (the exact wire bytes, CRLF) from `sender` to `recipient`.
+
+        `copies` (an AE in copy of an intro) ride on the same envelope; a copy the server
+        refuses does not fail the message, which the prospect still gets.
+        """
         async with self._lock:
             try:
-                return await self._send(sender, recipient, data)
+                return await self._send(sender, recipient, data, copies)
             except asyncio.CancelledError:
                 self._drop()
                 raise
 
-    async def _send(self, sender: str, recipient: str, data: bytes) -> Delivery:
-        for address, scope in ((sender, Scope.MAILBOX), (recipient, Scope.RECIPIENT)):
+    async def _send(
+        self, sender: str, recipient: str, data: bytes, copies: tuple[str, ...]
+    ) -> Delivery:
+        checks = [(sender, Scope.MAILBOX), (recipient, Scope.RECIPIENT)]
+        for address, scope in [*checks, *((c, Scope.MESSAGE) for c in copies)]:
             if not _carried_unchanged(address):
                 return Delivery(Verdict.PERMANENT, scope, detail=f"not a bare address: {address!r}")
         server = self._server
@@ -115,8 +124,11 @@ class SmtpTransport:
             self._drop()
             return session_failure(exc)
         try:
-            _refused, reply = await smtp.sendmail(
-                sender, [recipient], data, mail_options=_mail_options(smtp, sender, recipient, data)
+            refused, reply = await smtp.sendmail(
+                sender,
+                [recipient, *copies],
+                data,
+                mail_options=_mail_options(smtp, sender, recipient, data),
             )
         except Exception as exc:
             delivery = transaction_failure(exc, sender=sender, recipient=recipient)
@@ -124,6 +136,9 @@ class SmtpTransport:
                 self._drop()
             return delivery
         self._last_used = asyncio.get_running_loop().time()
+        if recipient in refused:  # accepted for a copy only: the prospect's address failed
+            code, text = refused[recipient]
+            return reply_delivery(code, text, Scope.RECIPIENT)
         return Delivery(Verdict.SENT, code=250, detail=reply)
 
     async def _session(self) -> aiosmtplib.SMTP:

@@ -11,6 +11,8 @@ from typer.core import TyperGroup
 from prospector.cli import (
     contacts,
     enroll,
+    export,
+    inbox,
     init,
     outbox,
     preview,
@@ -21,7 +23,14 @@ from prospector.cli import (
     status,
     validate,
 )
-from prospector.cli.output import EXIT_ERROR, EXIT_INVALID, EXIT_NOT_FOUND, err_console
+from prospector.cli.output import (
+    EXIT_CONFLICT,
+    EXIT_ERROR,
+    EXIT_INVALID,
+    EXIT_NOT_FOUND,
+    err_console,
+)
+from prospector.engine.inbox import Conflict
 from prospector.errors import InvalidError, NotFoundError, ProspectorError
 
 
@@ -38,6 +47,9 @@ class _Group(TyperGroup):
         except NotFoundError as exc:
             err_console.print(f"error: {exc}", markup=False)
             raise typer.Exit(EXIT_NOT_FOUND) from exc
+        except Conflict as exc:
+            err_console.print(f"conflict: {exc}", markup=False)
+            raise typer.Exit(EXIT_CONFLICT) from exc
         except ProspectorError as exc:
             err_console.print(f"error: {exc}", markup=False)
             raise typer.Exit(EXIT_ERROR) from exc
@@ -81,6 +93,8 @@ for module in (
     status,
     outbox,
     replies,
+    inbox,
+    export,
     sandbox,
 ):
     module.register(app)

@@ -38,6 +38,19 @@ SEQUENCE_SUFFIX = ".toml"
 REPLY_TEMPLATES: Mapping[str, str] = {
     "who_is_right": "asks who would be right after a 'wrong person' reply that names nobody",
 }
+HANDOFF_PURPOSE = "introduces an accepted SQL to their AE (inbox accept --via intro)"
+SAMPLE_AE = {"name": "Dana Reyes", "first_name": "Dana", "email": "dana@example.com"}
+SAMPLE_NEXT_STEP = "Could we set up a call next Tuesday?"
+
+
+def reply_templates(settings: Settings) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Templates sent outside sequences: name -> (what it is for, the extra variables it sees)."""
+    found: dict[str, tuple[str, dict[str, Any]]] = {
+        name: (purpose, {}) for name, purpose in REPLY_TEMPLATES.items()
+    }
+    extra = {"ae": SAMPLE_AE, "next_step": SAMPLE_NEXT_STEP}
+    found[settings.config.handoff.intro_template] = (HANDOFF_PURPOSE, extra)
+    return found
 SAMPLE_DATE = datetime(2030, 1, 8, 7, 30, tzinfo=UTC)
 
 
@@ -286,6 +299,7 @@ def _with_config(
     date: datetime,
     in_reply_to: str | None = None,
     references: Iterable[str] = (),
+    cc: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Compose arguments: the step's content plus the config's footer and unsubscribe headers."""
     sender = settings.config.sender
@@ -303,6 +317,7 @@ def _with_config(
         "footer": footer(sender.opt_out, sender.postal_address),
         "list_unsubscribe_mailto": f"{mailbox.address}?subject=unsubscribe",
         "list_unsubscribe_url": sender.unsubscribe_url or None,
+        "cc": cc,
     }
 
 

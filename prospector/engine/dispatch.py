@@ -48,7 +48,9 @@ DETAILS_BATCH = 100  # due steps whose details are read at once, as the tick get
 class Transport(Protocol):
     """Hands wire bytes to a mail server; every failure comes back as a Delivery."""
 
-    async def send(self, *, sender: str, recipient: str, data: bytes) -> Delivery: ...
+    async def send(
+        self, *, sender: str, recipient: str, data: bytes, copies: tuple[str, ...] = ()
+    ) -> Delivery: ...
 
 
 TransportFactory = Callable[[Mailbox], AbstractAsyncContextManager[Transport]]
@@ -326,7 +328,10 @@ class Dispatcher:
         with self._unit() as session:
             if not outbox.claim_retry(session, retry.id, now):
                 return
-        delivery = await self._send(box, connections, retry.email, retry.raw.encode("ascii"))
+        copies = tuple(a for a in retry.cc.split(",") if a)
+        delivery = await self._send(
+            box, connections, retry.email, retry.raw.encode("ascii"), copies=copies
+        )
         attempt = _Attempt(retry.id, retry.attempts + 1, retry.contact_id, retry.enrollment_id)
         self._settle(attempt, delivery, box, now, report, due=None, sequence=None)
         if delivery.sent:
@@ -423,11 +428,19 @@ class Dispatcher:
         return _Attempt(row_id, 1, due.contact_id, due.enrollment_id)
 
     async def _send(
-        self, box: _MailboxTick, connections: AsyncExitStack, recipient: str, data: bytes
+        self,
+        box: _MailboxTick,
+        connections: AsyncExitStack,
+        recipient: str,
+        data: bytes,
+        *,
+        copies: tuple[str, ...] = (),
     ) -> Delivery:
         if box.transport is None:
             box.transport = await connections.enter_async_context(self.transports(box.mailbox))
-        return await box.transport.send(sender=box.mailbox.address, recipient=recipient, data=data)
+        return await box.transport.send(
+            sender=box.mailbox.address, recipient=recipient, data=data, copies=copies
+        )
 
     def _copy_to_sent(self, mailbox: Mailbox, data: bytes, now: datetime) -> None:
         """The rep sees what went out in their mail client; a failed copy is only logged."""

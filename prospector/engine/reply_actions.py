@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from prospector.config import Settings
 from prospector.domain.geo import timezone_for
 from prospector.domain.replies import Classification, Person
+from prospector.engine.inbox_queue import queue_reply
 from prospector.engine.who_is_right import queue_who_is_right
 from prospector.store import inbound, outbox
 from prospector.store.events import record_event
@@ -62,6 +63,8 @@ def act(
     done = [f"stopped {stopped} sequence(s)"] if stopped else []
     if verdict.confidence < replies.review_below:
         _event(session, "reply.review", person, now, message_row, why="low confidence")
+        why = f"the sorter is not sure ({verdict.category}, {verdict.confidence:.2f})"
+        _queue(session, settings, person, message_row, "review", why, verdict, now)
         return "; ".join([*done, "needs review (the sorter is not sure)"])
     if verdict.category in POSITIVE and replies.pause_account_on_positive:
         # Before any referral is enrolled: the people named are not colleagues to pause.
@@ -77,10 +80,15 @@ def act(
         _event(session, "contact.unsubscribed", person, now, message_row)
         done.append("suppressed for every sequence")
     elif verdict.category == "referral":
-        done += _referrals(session, settings, match, verdict.referrals, now, message_row)
+        done += enroll_referrals(session, settings, match, verdict.referrals, now, message_row)
+        if any(line.endswith("needs review") for line in done):
+            why = "referral to a role, no address"
+            _queue(session, settings, person, message_row, "referral", why, verdict, now)
     elif verdict.category == "interested":
         inbound.set_contact(session, person.id, stage="lead", updated_at=now)
         _event(session, "reply.sql_candidate", person, now, message_row)
+        why = "a referral said yes" if person.referral_depth else "interested"
+        _queue(session, settings, person, message_row, "sql", why, verdict, now)
         done.append("lead: an SQL candidate for the inbox")
     elif verdict.category == "not_now":
         until = _resume(verdict.resume_on, now, replies.nurture_days)
@@ -91,14 +99,18 @@ def act(
         _event(session, "reply.not_interested", person, now, message_row, reason=verdict.reason)
         done.append(f"not interested ({verdict.reason or 'no reason given'})")
     elif verdict.category == "wrong_person" and reply is not None:
-        done.append(
-            queue_who_is_right(
-                session, settings, person=person, mailbox_id=match.mailbox, reply=reply, now=now
-            )
+        asked = queue_who_is_right(
+            session, settings, person=person, mailbox_id=match.mailbox, reply=reply, now=now
         )
+        if "a human should ask" in asked:
+            why = "wrong person: ask who would be right"
+            _queue(session, settings, person, message_row, "review", why, verdict, now)
+        done.append(asked)
     else:  # a question (or a wrong person without the message): a person answers these
         _event(session, "reply.review", person, now, message_row, why=verdict.category)
-        done.append(f"needs review ({verdict.category.replace('_', ' ')})")
+        why = verdict.category.replace("_", " ")
+        _queue(session, settings, person, message_row, "review", why, verdict, now)
+        done.append(f"needs review ({why})")
     return "; ".join(done)
 
 
@@ -147,11 +159,11 @@ def _out_of_office(
     done = [f"paused {len(outbox_ids)} sequence(s) until {resume.date()}"]
     stand_ins = [p for p in verdict.alternates if p.email]
     if stand_ins:
-        done += _referrals(session, settings, match, stand_ins, now, None)
+        done += enroll_referrals(session, settings, match, stand_ins, now, None)
     return "; ".join(done)
 
 
-def _referrals(
+def enroll_referrals(
     session: Db,
     settings: Settings,
     match: Match,
@@ -190,6 +202,28 @@ def _referrals(
 
 
 # --- small helpers -------------------------------------------------------------------------
+
+
+def _queue(
+    session: Db,
+    settings: Settings,
+    person: inbound.Known,
+    message_row: int,
+    lane: str,
+    why: str,
+    verdict: Classification,
+    now: datetime,
+) -> None:
+    queue_reply(
+        session,
+        settings,
+        message_row=message_row,
+        contact_id=person.id,
+        lane=lane,
+        why=why,
+        reply_text=verdict.visible_text,
+        now=now,
+    )
 
 
 def _stop(session: Db, person: inbound.Known, reason: str, now: datetime) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from prospector.config import Settings
 from prospector.engine.catalog import mail_domain
+from prospector.engine.inbox_queue import queue_reply
 from prospector.engine.ingest import Sorter, default_sorter
 from prospector.store import inbound
 from prospector.store.events import record_event
@@ -45,13 +46,12 @@ def resort(
     report = ResortReport()
     with engine.connect() as conn:
         stored = inbound.inbound_content(conn, ids)
-        categories = {
-            r.id: r.category for r in inbound.replies_by_ids(conn, [i for i, _ in stored])
-        }
+        known = {r.id: r for r in inbound.replies_by_ids(conn, [i for i, _ in stored])}
     for message_row, raw in stored:
         verdict = sorter(raw, domains)
         report.checked += 1
-        was = categories.get(message_row, "")
+        reply = known.get(message_row)
+        was = reply.category if reply else ""
         with engine.begin() as conn:
             values: dict[str, object] = {
                 "category": verdict.category,
@@ -68,5 +68,16 @@ def resort(
                     at=now,
                     data={"message": message_row, "was": was, "now": verdict.category},
                 )
+                if reply is not None and reply.contact_id is not None:
+                    queue_reply(
+                        conn,
+                        settings,
+                        message_row=message_row,
+                        contact_id=reply.contact_id,
+                        lane="review",
+                        why=f"re-sorted from {was} to {verdict.category}",
+                        reply_text=verdict.visible_text,
+                        now=now,
+                    )
             inbound.set_outcome(conn, message_row, **values)
     return report

@@ -17,7 +17,7 @@ from prospector.config import Mailbox, Sender, Settings
 from prospector.domain.message_lint import lint_message
 from prospector.domain.sequences import TEMPLATE_SUFFIX, Sequence, thread_start
 from prospector.engine.catalog import (
-    REPLY_TEMPLATES,
+    HANDOFF_PURPOSE,
     SAMPLE_DATE,
     SEQUENCE_SUFFIX,
     Catalog,
@@ -25,6 +25,7 @@ from prospector.engine.catalog import (
     pick_mailbox,
     read_catalog,
     render_step,
+    reply_templates,
     sample_context,
 )
 from prospector.errors import InvalidError, Problem, SequenceError
@@ -228,13 +229,15 @@ class _Checker:
         problems = []
         mailbox = (self.settings.config.mailboxes or (_PLACEHOLDER_MAILBOX,))[0]
         context = sample_context(self.settings, mailbox)
-        for name, purpose in REPLY_TEMPLATES.items():
+        for name, (purpose, extra) in reply_templates(self.settings).items():
             if name not in self.names:
+                if purpose == HANDOFF_PURPOSE and not self.settings.config.aes:
+                    continue  # no AE to introduce: the intro is never sent
                 message = f"template not found; it {purpose}, so those replies wait for a human"
                 problems.append(Problem(template_file(self.env, name), message, severity="warning"))
                 continue
             try:
-                rendered = render(self.env, name, context)
+                rendered = render(self.env, name, {**context, **extra})
             except SequenceError as exc:
                 problems += exc.problems
                 continue
@@ -251,7 +254,7 @@ class _Checker:
         to parse is merely unchecked until that file is fixed, so it is rendered here.
         """
         checked = {t for sequence in catalog.sequences.values() for t in sequence.templates}
-        checked |= set(REPLY_TEMPLATES)
+        checked |= set(reply_templates(self.settings))
         mailbox = (self.settings.config.mailboxes or (_PLACEHOLDER_MAILBOX,))[0]
         context = sample_context(self.settings, mailbox, referral=True)
         problems = []

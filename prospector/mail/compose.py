@@ -111,14 +111,19 @@ def compose_bytes(
     footer: str,
     list_unsubscribe_mailto: str | None,
     list_unsubscribe_url: str | None,
+    cc: tuple[str, str] | None = None,
 ) -> bytes:
-    """One text/plain UTF-8 message as SMTP wire bytes; ValueError if any value is unsafe."""
+    """One text/plain UTF-8 message as SMTP wire bytes; ValueError if any value is unsafe.
+
+    `cc` is one (name, address) in copy: the AE an intro email hands the prospect to.
+    """
     refs = tuple(references)
     for msgid in (message_id, *((in_reply_to,) if in_reply_to else ()), *refs):
         _check_message_id(msgid)
     headers = [
         wire.address("From", *_address("From", from_name, from_address)),
         wire.address("To", *_address("To", to_name, to_address)),
+        *([wire.address("Cc", *_address("Cc", *cc))] if cc else []),
         wire.text("Subject", _header_text("Subject", subject)),
         f"Date: {_date(date)}",
         f"Message-ID: {message_id}",

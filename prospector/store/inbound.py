@@ -193,6 +193,7 @@ class Reply(NamedTuple):
     confidence: float | None
     action: str
     evidence: str
+    contact_id: int | None
 
 
 _REPLY_COLUMNS = (
@@ -205,6 +206,7 @@ _REPLY_COLUMNS = (
     MESSAGE.c.confidence,
     MESSAGE.c.action,
     MESSAGE.c.evidence,
+    MESSAGE.c.contact_id,
 )
 
 

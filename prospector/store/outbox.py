@@ -74,6 +74,7 @@ class PendingRetry:
     country: str
     attempts: int
     raw: str
+    cc: str = ""  # addresses in copy, also on the envelope
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def due_retries(session: Db, now: datetime, *, limit: int) -> list[PendingRetry]
             CONTACT.c.country,
             MESSAGE.c.attempts,
             MESSAGE.c.raw,
+            MESSAGE.c.cc,
         )
         .join(CONTACT, CONTACT.c.id == MESSAGE.c.contact_id)
         .where(_IS_RETRY, MESSAGE.c.next_attempt_at <= now)

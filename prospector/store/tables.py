@@ -191,6 +191,9 @@ class Message(SQLModel, table=True):
     evidence: str = ""  # the sorter's JSON (Classification.as_json)
     action: str = ""  # what prospector did about it, in words
     content: bytes | None = Field(default=None, sa_type=LargeBinary)  # the raw inbound bytes
+    # outbound: addresses in copy, also on the envelope (an AE on a hand-off)
+    cc: str = Field(default="", sa_column_kwargs={"server_default": text("''")})
+    # (the server default spares old rows a rewrite when the column was added)
 
 
 class MailboxFolder(SQLModel, table=True):
@@ -218,6 +221,70 @@ class MailboxState(SQLModel, table=True):
     updated_at: datetime
 
 
+class InboxItem(SQLModel, table=True):
+    """A reply a person decides on. `version` makes decisions exclusive: a decision
+    updates the row only at the version the rep saw, so two reps never both win."""
+
+    __tablename__ = "inbox_item"
+    __table_args__ = (
+        # The queue, best first within a lane, read a page at a time from the index.
+        Index("ix_inbox_queue", "state", "lane", "priority", "id"),
+        Index("ix_inbox_snoozed", "state", "snoozed_until", "id"),
+        Index("ix_inbox_contact", "contact_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)  # the inbound reply
+    contact_id: int = Field(foreign_key="contact.id")
+    account_id: int = Field(foreign_key="account.id")
+    lane: str  # sql | review | referral
+    state: str = "open"  # open | snoozed | accepted | rejected | reclassified | closed
+    priority: int = 0  # lower first: the queue's order within a lane
+    why: str = ""  # why a person is asked
+    snoozed_until: datetime | None = None
+    version: int = 1
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    decision: str = ""  # JSON: what was decided, with its reason
+    created_at: datetime
+    updated_at: datetime
+
+
+class Handoff(SQLModel, table=True):
+    """An accepted SQL: the AE's task, and how it reaches them (intro email, webhook, export).
+
+    One per inbox item, enforced by the database too: never a double hand-off.
+    """
+
+    __table_args__ = (
+        Index("ix_handoff_ae_created", "ae", "created_at"),
+        Index(
+            "ix_handoff_webhook",
+            "webhook_next_at",
+            sqlite_where=text("webhook_state = 'pending'"),
+            postgresql_where=text("webhook_state = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="inbox_item.id", unique=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
+    ae: str  # the AE's name, as in config
+    ae_email: str = ""
+    via: str  # intro | call | transfer
+    task: str = ""  # what the AE is asked to do, in words
+    state: str = "open"  # open | done
+    accepted_by: str
+    accepted_at: datetime
+    intro_message_id: int | None = Field(default=None, foreign_key="message.id")
+    webhook_state: str = ""  # "" (no webhook) | pending | delivered | failed
+    webhook_attempts: int = 0
+    webhook_next_at: datetime | None = None
+    webhook_error: str = ""
+    created_at: datetime
+
+
 class Event(SQLModel, table=True):
     """Append-only audit: every state change, with who or what made it."""
 
@@ -240,3 +307,5 @@ MESSAGE = SQLModel.metadata.tables["message"]
 EVENT = SQLModel.metadata.tables["event"]
 MAILBOX_STATE = SQLModel.metadata.tables["mailbox_state"]
 MAILBOX_FOLDER = SQLModel.metadata.tables["mailbox_folder"]
+INBOX_ITEM = SQLModel.metadata.tables["inbox_item"]
+HANDOFF = SQLModel.metadata.tables["handoff"]

@@ -37,6 +37,7 @@ def test_init_creates_a_complete_workspace(ws: Path) -> None:
     ]
     assert sorted(p.stem for p in (ws / "templates").iterdir()) == [
         "follow_up",
+        "handoff_intro",
         "last_try",
         "referral_ask",
         "referral_intro",
@@ -75,7 +76,7 @@ def test_init_into_a_folder_with_unrelated_files_is_fine(tmp_path: Path) -> None
 def test_a_fresh_workspace_validates_with_zero_warnings(ws: Path) -> None:
     result = cli(ws, "validate", "--strict")
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "2 sequences, 5 templates: 0 errors, 0 warnings"
+    assert result.output.strip() == "2 sequences, 6 templates: 0 errors, 0 warnings"
 
 
 def test_a_misspelt_key_fails_with_file_line_and_key(ws: Path) -> None:

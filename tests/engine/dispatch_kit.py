@@ -67,6 +67,7 @@ class Recorder:
     script: dict[str, list[Delivery]] = field(default_factory=dict)
     sent: list[Sent] = field(default_factory=list)
     attempts: list[str] = field(default_factory=list)
+    copies: list[str] = field(default_factory=list)  # envelope addresses in copy
     opened: list[str] = field(default_factory=list)
     delay: float = 0.0
     failing: Delivery | None = None  # every send answers this while set (a server down)
@@ -82,8 +83,11 @@ class _Connection:
     recorder: Recorder
     mailbox: Mailbox
 
-    async def send(self, *, sender: str, recipient: str, data: bytes) -> Delivery:
+    async def send(
+        self, *, sender: str, recipient: str, data: bytes, copies: tuple[str, ...] = ()
+    ) -> Delivery:
         self.recorder.attempts.append(recipient)
+        self.recorder.copies.extend(copies)
         if self.recorder.delay:
             await asyncio.sleep(self.recorder.delay)
         queue = self.recorder.script.get(recipient)

@@ -1,0 +1,542 @@
+"""The review queue: items a person decides on, hand-offs, and their audit trail.
+
+A decision is one conditional UPDATE at the version the rep saw (optimistic locking): a
+second rep deciding the same item at the same time updates no row and is told who won.
+The hand-off row is unique per item as well, so even a bug above this layer cannot hand
+one reply off twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, tuple_, update
+
+from prospector.store.outbox import Db
+from prospector.store.tables import (
+    ACCOUNT,
+    CONTACT,
+    ENROLLMENT,
+    EVENT,
+    HANDOFF,
+    INBOX_ITEM,
+    MESSAGE,
+)
+
+LANES = ("sql", "review", "referral", "snoozed")
+OPEN, SNOOZED = "open", "snoozed"
+PENDING = (OPEN, SNOOZED)  # states a decision may still change
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One line of the list: enough to show it without reading the item's thread."""
+
+    id: int
+    lane: str
+    priority: int
+    contact_id: int
+    name: str
+    email: str
+    company: str
+    category: str
+    why: str
+    received_at: datetime
+    snoozed_until: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    message_id: int
+    contact_id: int
+    account_id: int
+    lane: str
+    state: str
+    priority: int
+    why: str
+    snoozed_until: datetime | None
+    version: int
+    decided_by: str
+    decided_at: datetime | None
+    decision: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Decided:
+    """Who already decided an item (a rep who lost the race is told this)."""
+
+    state: str
+    by: str
+    at: datetime | None
+
+
+_ITEM_COLUMNS = [
+    INBOX_ITEM.c.id,
+    INBOX_ITEM.c.message_id,
+    INBOX_ITEM.c.contact_id,
+    INBOX_ITEM.c.account_id,
+    INBOX_ITEM.c.lane,
+    INBOX_ITEM.c.state,
+    INBOX_ITEM.c.priority,
+    INBOX_ITEM.c.why,
+    INBOX_ITEM.c.snoozed_until,
+    INBOX_ITEM.c.version,
+    INBOX_ITEM.c.decided_by,
+    INBOX_ITEM.c.decided_at,
+    INBOX_ITEM.c.decision,
+    INBOX_ITEM.c.created_at,
+]
+
+
+# --- writing items -------------------------------------------------------------------------
+
+
+def add_item(
+    session: Db,
+    *,
+    message_id: int,
+    contact_id: int,
+    account_id: int,
+    lane: str,
+    why: str,
+    priority: int,
+    now: datetime,
+) -> int:
+    """Queue a reply for a person; a reply already waiting in that lane is not queued twice."""
+    waiting = session.execute(
+        select(INBOX_ITEM.c.id).where(
+            INBOX_ITEM.c.message_id == message_id,
+            INBOX_ITEM.c.lane == lane,
+            INBOX_ITEM.c.state.in_(PENDING),
+        )
+    ).scalar()
+    if waiting is not None:
+        return int(waiting)
+    values = {
+        "message_id": message_id,
+        "contact_id": contact_id,
+        "account_id": account_id,
+        "lane": lane,
+        "state": OPEN,
+        "priority": priority,
+        "why": why,
+        "version": 1,
+        "decided_by": "",
+        "decision": "",
+        "created_at": now,
+        "updated_at": now,
+    }
+    return int(session.execute(insert(INBOX_ITEM).returning(INBOX_ITEM.c.id), values).scalar_one())
+
+
+def decide(
+    session: Db,
+    item_id: int,
+    *,
+    version: int,
+    state: str,
+    by: str,
+    now: datetime,
+    decision: str,
+    snoozed_until: datetime | None = None,
+) -> bool:
+    """Record a decision if nobody else has since `version` was read; False if someone has."""
+    result = session.execute(
+        update(INBOX_ITEM)
+        .where(
+            INBOX_ITEM.c.id == item_id,
+            INBOX_ITEM.c.version == version,
+            INBOX_ITEM.c.state.in_(PENDING),
+        )
+        .values(
+            state=state,
+            version=INBOX_ITEM.c.version + 1,
+            decided_by=by,
+            decided_at=now,
+            decision=decision,
+            snoozed_until=snoozed_until,
+            updated_at=now,
+        )
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def close_others(session: Db, contact_id: int, *, besides: int, by: str, now: datetime) -> int:
+    """Other pending items of a person just handed off: nothing is left to decide on them."""
+    result = session.execute(
+        update(INBOX_ITEM)
+        .where(
+            INBOX_ITEM.c.contact_id == contact_id,
+            INBOX_ITEM.c.state.in_(PENDING),
+            INBOX_ITEM.c.id != besides,
+        )
+        .values(
+            state="closed",
+            version=INBOX_ITEM.c.version + 1,
+            decided_by=by,
+            decided_at=now,
+            decision='{"closed": "the person was handed off"}',
+            updated_at=now,
+        )
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+# --- reading the queue ---------------------------------------------------------------------
+
+
+def _lane_filter(lane: str, now: datetime) -> list[Any]:
+    if lane == "snoozed":
+        return [INBOX_ITEM.c.state == SNOOZED, INBOX_ITEM.c.snoozed_until <= now]
+    return [INBOX_ITEM.c.state == OPEN, INBOX_ITEM.c.lane == lane]
+
+
+def _order(lane: str) -> tuple[Any, Any]:
+    if lane == "snoozed":
+        return INBOX_ITEM.c.snoozed_until, INBOX_ITEM.c.id
+    return INBOX_ITEM.c.priority, INBOX_ITEM.c.id
+
+
+def page(
+    session: Db,
+    lane: str,
+    *,
+    now: datetime,
+    limit: int,
+    after: tuple[Any, int] | None = None,
+) -> list[QueueEntry]:
+    """A page of one lane, best first; `after` is the last entry's sort key (keyset paging)."""
+    first, second = _order(lane)
+    ids = select(INBOX_ITEM.c.id).where(*_lane_filter(lane, now))
+    if after is not None:
+        ids = ids.where(tuple_(first, second) > tuple_(*after))
+    ids = ids.order_by(first, second).limit(limit)
+    wanted = [int(i) for i in session.execute(ids).scalars()]
+    if not wanted:
+        return []
+    query = (
+        select(
+            INBOX_ITEM.c.id,
+            INBOX_ITEM.c.lane,
+            INBOX_ITEM.c.priority,
+            INBOX_ITEM.c.contact_id,
+            CONTACT.c.first_name,
+            CONTACT.c.last_name,
+            CONTACT.c.email,
+            ACCOUNT.c.name,
+            MESSAGE.c.category,
+            INBOX_ITEM.c.why,
+            MESSAGE.c.created_at,
+            INBOX_ITEM.c.snoozed_until,
+            INBOX_ITEM.c.version,
+        )
+        .join(CONTACT, CONTACT.c.id == INBOX_ITEM.c.contact_id)
+        .join(ACCOUNT, ACCOUNT.c.id == INBOX_ITEM.c.account_id)
+        .join(MESSAGE, MESSAGE.c.id == INBOX_ITEM.c.message_id)
+        .where(INBOX_ITEM.c.id.in_(wanted))
+    )
+    found = {}
+    for row in session.execute(query):
+        name = " ".join(p for p in (row[4], row[5]) if p) or row[6]
+        found[row[0]] = QueueEntry(row[0], row[1], row[2], row[3], name, row[6], row[7], *row[8:])
+    return [found[i] for i in wanted if i in found]
+
+
+def sort_key(entry: QueueEntry) -> tuple[Any, int]:
+    """The key `page(after=…)` continues from."""
+    if entry.lane == "snoozed" or entry.snoozed_until is not None:
+        return entry.snoozed_until, entry.id
+    return entry.priority, entry.id
+
+
+def counts(session: Db, now: datetime) -> dict[str, int]:
+    """How many wait in each lane (snoozed: only those due again)."""
+    found = dict.fromkeys(LANES, 0)
+    query = (
+        select(INBOX_ITEM.c.lane, func.count())
+        .where(INBOX_ITEM.c.state == OPEN)
+        .group_by(INBOX_ITEM.c.lane)
+    )
+    for lane, count in session.execute(query):
+        found[lane] = int(count)
+    found["snoozed"] = int(
+        session.execute(select(func.count()).where(*_lane_filter("snoozed", now))).scalar_one()
+    )
+    return found
+
+
+def item(session: Db, item_id: int) -> Item | None:
+    row = session.execute(select(*_ITEM_COLUMNS).where(INBOX_ITEM.c.id == item_id)).first()
+    return None if row is None else Item(*row)
+
+
+def decided(session: Db, item_id: int) -> Decided | None:
+    found = item(session, item_id)
+    return None if found is None else Decided(found.state, found.decided_by, found.decided_at)
+
+
+def pending_for_contact(session: Db, contact_id: int) -> list[int]:
+    query = select(INBOX_ITEM.c.id).where(
+        INBOX_ITEM.c.contact_id == contact_id, INBOX_ITEM.c.state.in_(PENDING)
+    )
+    return [int(i) for i in session.execute(query).scalars()]
+
+
+@dataclass(frozen=True)
+class Prospect:
+    """The person and the company, as the checklist and the screen read them."""
+
+    contact_id: int
+    account_id: int
+    first_name: str
+    last_name: str
+    email: str
+    title: str
+    seniority: str
+    stage: str
+    contact_tags: str
+    referred_by_id: int | None
+    referral_depth: int
+    company: str
+    domain: str
+    industry: str
+    employees: int | None
+    country: str
+    icp_score: int
+    icp_reasons: str
+    red_flag: str | None
+    red_flag_reason: str | None
+    potential_users: int | None
+    account_tags: str
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
+
+
+_PROSPECT = select(
+    CONTACT.c.id,
+    CONTACT.c.account_id,
+    CONTACT.c.first_name,
+    CONTACT.c.last_name,
+    CONTACT.c.email,
+    CONTACT.c.title,
+    CONTACT.c.seniority,
+    CONTACT.c.stage,
+    CONTACT.c.tags,
+    CONTACT.c.referred_by_id,
+    CONTACT.c.referral_depth,
+    ACCOUNT.c.name,
+    ACCOUNT.c.domain,
+    ACCOUNT.c.industry,
+    ACCOUNT.c.employees,
+    ACCOUNT.c.country,
+    ACCOUNT.c.icp_score,
+    ACCOUNT.c.icp_reasons,
+    ACCOUNT.c.red_flag,
+    ACCOUNT.c.red_flag_reason,
+    ACCOUNT.c.potential_users,
+    ACCOUNT.c.tags,
+).join(ACCOUNT, ACCOUNT.c.id == CONTACT.c.account_id)
+
+
+def prospect(session: Db, contact_id: int) -> Prospect | None:
+    row = session.execute(_PROSPECT.where(CONTACT.c.id == contact_id)).first()
+    return None if row is None else Prospect(*row)
+
+
+def set_potential_users(session: Db, account_id: int, users: int, now: datetime) -> None:
+    session.execute(
+        update(ACCOUNT)
+        .where(ACCOUNT.c.id == account_id)
+        .values(potential_users=users, updated_at=now)
+    )
+
+
+def live_at_account(session: Db, account_id: int) -> list[tuple[int, int]]:
+    """(enrollment, contact) of every enrollment at the account that could still send."""
+    query = select(ENROLLMENT.c.id, ENROLLMENT.c.contact_id).where(
+        ENROLLMENT.c.account_id == account_id, ENROLLMENT.c.state.in_(("active", "paused", "held"))
+    )
+    return [(int(e), int(c)) for e, c in session.execute(query)]
+
+
+# --- the thread ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    id: int
+    direction: str
+    at: datetime
+    subject: str
+    body: str  # outbound: the text we wrote; inbound: empty (read from `content`)
+    content: bytes | None
+    state: str
+    category: str
+    evidence: str
+    action: str
+
+
+def thread(session: Db, contact_id: int, *, limit: int = 20) -> list[ThreadMessage]:
+    """What we sent this person and what they wrote, oldest first (the last `limit`)."""
+    query = (
+        select(
+            MESSAGE.c.id,
+            MESSAGE.c.direction,
+            func.coalesce(MESSAGE.c.sent_at, MESSAGE.c.created_at),
+            MESSAGE.c.subject,
+            MESSAGE.c.body,
+            MESSAGE.c.content,
+            MESSAGE.c.state,
+            MESSAGE.c.category,
+            MESSAGE.c.evidence,
+            MESSAGE.c.action,
+        )
+        .where(MESSAGE.c.contact_id == contact_id)
+        .order_by(MESSAGE.c.id.desc())
+        .limit(limit)
+    )
+    return [ThreadMessage(*row) for row in reversed(session.execute(query).all())]
+
+
+def raw_message(session: Db, message_id: int) -> bytes | None:
+    row = session.execute(
+        select(MESSAGE.c.content, MESSAGE.c.raw).where(MESSAGE.c.id == message_id)
+    ).first()
+    if row is None:
+        return None
+    return bytes(row[0]) if row[0] is not None else str(row[1]).encode("utf-8")
+
+
+# --- hand-offs ----------------------------------------------------------------------------
+
+
+def add_handoff(session: Db, values: dict[str, Any]) -> int:
+    return int(session.execute(insert(HANDOFF).returning(HANDOFF.c.id), values).scalar_one())
+
+
+def set_handoff(session: Db, handoff_id: int, **values: Any) -> None:
+    session.execute(update(HANDOFF).where(HANDOFF.c.id == handoff_id).values(**values))
+
+
+def handoffs_since(session: Db, since: datetime) -> dict[str, int]:
+    """New hand-offs per AE since `since` (the week's load, for picking the next AE)."""
+    query = (
+        select(HANDOFF.c.ae, func.count())
+        .where(HANDOFF.c.created_at >= since)
+        .group_by(HANDOFF.c.ae)
+    )
+    return {str(ae): int(n) for ae, n in session.execute(query)}
+
+
+def owned_at_account(session: Db, account_id: int) -> tuple[str, datetime] | None:
+    """An open hand-off at this account already (the AE who owns it), if any."""
+    row = session.execute(
+        select(HANDOFF.c.ae, HANDOFF.c.accepted_at)
+        .where(HANDOFF.c.account_id == account_id, HANDOFF.c.state == "open")
+        .order_by(HANDOFF.c.id)
+        .limit(1)
+    ).first()
+    return None if row is None else (str(row[0]), row[1])
+
+
+def handoff_rows(session: Db, *, since: datetime | None = None) -> list[dict[str, Any]]:
+    """Every hand-off with the person and the company, oldest first (the SQL export)."""
+    query = (
+        select(
+            HANDOFF.c.id,
+            HANDOFF.c.accepted_at,
+            HANDOFF.c.accepted_by,
+            HANDOFF.c.ae,
+            HANDOFF.c.ae_email,
+            HANDOFF.c.via,
+            HANDOFF.c.task,
+            HANDOFF.c.state,
+            HANDOFF.c.webhook_state,
+            CONTACT.c.first_name,
+            CONTACT.c.last_name,
+            CONTACT.c.email,
+            CONTACT.c.title,
+            CONTACT.c.seniority,
+            ACCOUNT.c.name.label("company"),
+            ACCOUNT.c.domain,
+            ACCOUNT.c.icp_score,
+            ACCOUNT.c.potential_users,
+            HANDOFF.c.item_id,
+        )
+        .join(CONTACT, CONTACT.c.id == HANDOFF.c.contact_id)
+        .join(ACCOUNT, ACCOUNT.c.id == HANDOFF.c.account_id)
+        .order_by(HANDOFF.c.id)
+    )
+    if since is not None:
+        query = query.where(HANDOFF.c.accepted_at >= since)
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def handoff_by_item(session: Db, item_id: int) -> dict[str, Any] | None:
+    row = session.execute(select(HANDOFF).where(HANDOFF.c.item_id == item_id)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def due_webhooks(session: Db, now: datetime, *, limit: int) -> list[int]:
+    query = (
+        select(HANDOFF.c.id)
+        .where(HANDOFF.c.webhook_state == "pending", HANDOFF.c.webhook_next_at <= now)
+        .order_by(HANDOFF.c.webhook_next_at, HANDOFF.c.id)
+        .limit(limit)
+    )
+    return [int(i) for i in session.execute(query).scalars()]
+
+
+def handoff(session: Db, handoff_id: int) -> dict[str, Any] | None:
+    row = session.execute(select(HANDOFF).where(HANDOFF.c.id == handoff_id)).first()
+    return None if row is None else dict(row._mapping)
+
+
+# --- history ------------------------------------------------------------------------------
+
+DECISION_EVENTS = ("inbox.", "handoff.")
+
+
+def history(session: Db, *, limit: int, contact_id: int | None = None) -> list[dict[str, Any]]:
+    """Decisions and hand-off deliveries, newest first."""
+    query = (
+        select(
+            EVENT.c.id, EVENT.c.at, EVENT.c.kind, EVENT.c.actor, EVENT.c.contact_id, EVENT.c.data
+        )
+        .where(or_(*(EVENT.c.kind.startswith(prefix) for prefix in DECISION_EVENTS)))
+        .order_by(EVENT.c.id.desc())
+        .limit(limit)
+    )
+    if contact_id is not None:
+        query = query.where(EVENT.c.contact_id == contact_id)
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def contact_stage(session: Db, contact_id: int) -> str | None:
+    found = session.execute(select(CONTACT.c.stage).where(CONTACT.c.id == contact_id)).scalar()
+    return None if found is None else str(found)
+
+
+def message_ids(session: Db, ids: Sequence[int]) -> dict[int, str]:
+    query = select(MESSAGE.c.id, MESSAGE.c.message_id).where(MESSAGE.c.id.in_(list(ids)))
+    return {int(i): str(m) for i, m in session.execute(query)}
+
+
+def reply_headers(session: Db, reply_row: int) -> dict[str, str]:
+    """What answering in a reply's thread needs: its Message-ID, References, subject, mailbox."""
+    row = session.execute(
+        select(
+            MESSAGE.c.message_id, MESSAGE.c.references, MESSAGE.c.subject, MESSAGE.c.mailbox
+        ).where(MESSAGE.c.id == reply_row)
+    ).first()
+    if row is None:
+        return {}
+    return {"message_id": row[0], "references": row[1], "subject": row[2], "mailbox": row[3]}
