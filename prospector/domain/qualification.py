@@ -129,16 +129,22 @@ def _outbound(facts: Facts) -> Line:
 # --- the sentence asking for a next step --------------------------------------------------
 
 # Words for a meeting, a call or a demo, and for fixing a time, in the nine languages the
-# sorter reads. A sentence with one of them (and not a refusal) is a next step asked for.
+# sorter reads. A sentence naming one (and not refusing) asks for a next step; "talk" or
+# "chat" alone is weaker, so a sentence that books something is preferred.
 _NEXT_STEP = re.compile(
-    r"\b(?:call|calls|meeting|meet|demo|chat|talk|speak|zoom|teams|calendar|calendly|"
+    r"\b(?:call|meeting|meet|demo|zoom|teams|calendar|calendly|invite|"
     r"schedule|book|slot|availability|available|free (?:on|at|next)|next week|"
-    r"llamada|reuni[oó]n|hablar|agenda|demostraci[oó]n|"
-    r"anruf|telefonat|gespr[aä]ch|termin|treffen|vorf[uü]hrung|"
-    r"appel|rendez-vous|r[ée]union|d[ée]mo|[ée]changer|cr[ée]neau|"
-    r"chamada|reuni[aã]o|conversar|"
-    r"gesprek|afspraak|bellen|overleg)\b"
-    r"|电话|通话|会议|开会|演示|约个时间|聊聊|打ち合わせ|電話|ミーティング|面談|デモ|お時間",
+    r"monday|tuesday|wednesday|thursday|friday|\d{1,2}(?::\d\d)?\s?(?:am|pm)|"
+    r"llamada|reuni[oó]n|demostraci[oó]n|"
+    r"anruf|telefonat|termin|vorf[uü]hrung|"
+    r"appel|rendez-vous|r[ée]union|d[ée]mo|cr[ée]neau|"
+    r"chamada|reuni[aã]o|"
+    r"afspraak|bellen|overleg)\b"
+    r"|电话|通话|会议|开会|演示|约个时间|打ち合わせ|電話|ミーティング|面談|デモ|お時間",
+    re.IGNORECASE,
+)
+_TALK = re.compile(
+    r"\b(?:talk|chat|speak|hablar|conversar|gespr[aä]ch|[ée]changer|gesprek)\b|聊聊",
     re.IGNORECASE,
 )
 _REFUSAL = re.compile(
@@ -149,9 +155,11 @@ _SENTENCES = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s*|\n+")  # CJK full stop
 
 
 def next_step_sentence(text: str) -> str | None:
-    """The first sentence of the reply that asks for a call, a meeting or a demo."""
-    for sentence in _SENTENCES.split(text):
-        sentence = sentence.strip()
-        if sentence and _NEXT_STEP.search(sentence) and not _REFUSAL.search(sentence):
-            return sentence
+    """The sentence of the reply that asks for a call, a meeting or a demo (else to talk)."""
+    sentences = [s.strip() for s in _SENTENCES.split(text) if s.strip()]
+    asking = [s for s in sentences if not _REFUSAL.search(s)]
+    for pattern in (_NEXT_STEP, _TALK):
+        for sentence in asking:
+            if pattern.search(sentence):
+                return sentence
     return None

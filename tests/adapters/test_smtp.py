@@ -497,3 +497,43 @@ def test_reply_classification(code: int, given: Scope, verdict: Verdict, scope: 
         code,
         "text",
     )
+
+
+def test_copies_ride_on_the_envelope_and_a_refused_copy_does_not_fail_the_message(
+    smtp_server: StartSmtpServer,
+) -> None:
+    server = smtp_server()
+    server.inject("rcpt", Fault("550 5.1.1 No such user", address="gone-ae@northwind.example"))
+    server.inject("rcpt", Fault("550 5.1.1 No such user", address="gone@acme.example"))
+
+    async def main() -> list[Delivery]:
+        async with transport(server) as t:
+            return [
+                await t.send(
+                    sender=SENDER,
+                    recipient="ann@acme.example",
+                    data=message(1),
+                    copies=("dana@northwind.example",),
+                ),
+                await t.send(
+                    sender=SENDER,
+                    recipient="bob@acme.example",
+                    data=message(2),
+                    copies=("gone-ae@northwind.example",),
+                ),
+                await t.send(
+                    sender=SENDER,
+                    recipient="gone@acme.example",
+                    data=message(3),
+                    copies=("dana@northwind.example",),
+                ),
+            ]
+
+    first, second, third = asyncio.run(main())
+    assert first.sent and second.sent
+    assert (third.verdict, third.scope, third.code) == (Verdict.PERMANENT, Scope.RECIPIENT, 550)
+    assert [m.rcpt_tos for m in server.received] == [
+        ("ann@acme.example", "dana@northwind.example"),
+        ("bob@acme.example",),
+        ("dana@northwind.example",),  # the AE got it; the prospect's address is the bounce
+    ]
