@@ -151,6 +151,7 @@ class Replies(_Model):
     nurture_days: int = Field(default=91, ge=1)  # "not now" without a date: next quarter
     out_of_office_days: int = Field(default=7, ge=1)  # an auto-reply without a return date
     soft_bounces_to_suppress: int = Field(default=3, ge=1)
+    soft_bounce_retry_hours: float = Field(default=24, gt=0)  # a soft bounce: send again then
     pause_account_on_positive: bool = True  # a yes or a referral pauses the colleagues
 
 

@@ -254,7 +254,7 @@ class Ingester:
 
     def _from_outbound(self, conn: Db, found: inbound.Outbound, how: str) -> Match:
         person = inbound.contact(conn, found.contact_id) if found.contact_id else None
-        return Match(person, found.enrollment_id, found.mailbox, how)
+        return Match(person, found.enrollment_id, found.mailbox, how, outbound=found.id)
 
 
 def _looks_like_bounce(message: Message) -> bool:

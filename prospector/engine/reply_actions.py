@@ -36,6 +36,7 @@ class Match:
     enrollment_id: int | None
     mailbox: str
     how: str  # in-reply-to | references | bounce-recipient | returned-original | sender | none
+    outbound: int | None = None  # our message it answers or returns, when the thread says
 
 
 def act(
@@ -131,7 +132,8 @@ def _bounce(
         soft = verdict.bounce_kind == "soft"
         if soft and _soft_bounces(session, person.id) + 1 < limit:
             _event(session, "bounce.soft", person, now, None)
-            done.append(f"{person.email}: soft bounce, counted")
+            again = _send_again_later(session, settings, match, person, now)
+            done.append(f"{person.email}: soft bounce, counted{again}")
             continue
         why = "hard-bounce" if not soft else f"{limit} soft bounces"
         outbox.suppress(session, person.email, "hard-bounce", why, now)
@@ -139,6 +141,19 @@ def _bounce(
         _event(session, "bounce.hard", person, now, None, why=why)
         done.append(f"{person.email}: suppressed ({why}), stopped {stopped}")
     return "; ".join(done)
+
+
+def _send_again_later(
+    session: Db, settings: Settings, match: Match, person: inbound.Known, now: datetime
+) -> str:
+    """A temporary failure (mailbox full, server busy): the very message goes again later,
+    the same bytes through the dispatcher's retry path, until too many soft bounces."""
+    if match.outbound is None or outbox.recipient(session, match.outbound) != person.email:
+        return ""
+    when = now + timedelta(hours=settings.config.replies.soft_bounce_retry_hours)
+    if not outbox.send_again(session, match.outbound, due=when, why="soft bounce"):
+        return ""
+    return f"; the message goes again after {when:%Y-%m-%d %H:%M} UTC"
 
 
 def _out_of_office(

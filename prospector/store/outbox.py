@@ -298,6 +298,17 @@ def _insert_message(dialect: str) -> Any:
     )
 
 
+def send_again(session: Db, message_id: int, *, due: datetime, why: str) -> bool:
+    """A sent message that bounced softly goes again at `due`, the same bytes; only a
+    message recorded as sent qualifies (one already waiting or failed is left alone)."""
+    result = session.execute(
+        update(MESSAGE)
+        .where(MESSAGE.c.id == message_id, MESSAGE.c.state == SENT)
+        .values(state=RETRY, next_attempt_at=due, error=why)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
 def claim_retry(session: Db, message_id: int, now: datetime) -> bool:
     result = session.execute(
         update(MESSAGE)

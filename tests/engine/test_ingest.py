@@ -194,6 +194,30 @@ def test_a_hard_bounce_of_our_message_suppresses_the_address(
     assert enrollment_of(sqlite_engine, "ann@alpha-soft.com").state == "stopped"
 
 
+def test_a_soft_bounce_sends_the_same_message_again_a_day_later(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    settings, recorder, inbox = sent_and_inbox(sqlite_engine, tmp_path, [person("ann", "Alpha")])
+    original = first_to(recorder, "ann@alpha-soft.com")
+    message_id = BytesHeaderParser().parsebytes(original)["Message-ID"]
+    full = "452 4.2.2 <{r}>: Mailbox full, try again later"
+    inbox.add(dsn(message_id, "ann@alpha-soft.com", status="4.2.2", diagnostic=full))
+    ingester(sqlite_engine, settings, inbox)(LATER)
+    [bounce] = inbound(sqlite_engine)
+    assert "soft bounce, counted; the message goes again after" in bounce.action
+    with Session(sqlite_engine) as session:
+        assert session.exec(select(Suppression)).all() == []
+        sent = session.exec(select(Message).where(Message.message_id == message_id)).one()
+    assert (sent.state, sent.error) == ("retry", "soft bounce")
+    assert sent.next_attempt_at == LATER + timedelta(hours=24)
+    assert enrollment_of(sqlite_engine, "ann@alpha-soft.com").state == "active"
+    again = Recorder()
+    tick(dispatcher(sqlite_engine, settings, again), LATER + timedelta(hours=23))
+    assert again.sent == []  # not before its time
+    tick(dispatcher(sqlite_engine, settings, again), LATER + timedelta(hours=24, minutes=1))
+    assert [s.data for s in again.sent] == [original]  # the very same bytes
+
+
 def test_an_out_of_office_pauses_until_the_day_after_the_return(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
@@ -256,7 +280,12 @@ def test_a_crash_between_fetch_and_commit_processes_the_message_on_restart(
     assert [m.category for m in inbound(sqlite_engine)] == ["interested"]
 
 
-def dsn(message_id: str, recipient: str) -> bytes:
+def dsn(
+    message_id: str,
+    recipient: str,
+    status: str = "5.1.1",
+    diagnostic: str = "550 5.1.1 <{r}>: Recipient address rejected: User unknown",
+) -> bytes:
     """A standard RFC 3464 delivery report returning our message."""
     return (
         "From: Mail Delivery System <MAILER-DAEMON@mx.alpha-soft.com>\r\n"
@@ -272,10 +301,8 @@ def dsn(message_id: str, recipient: str) -> bytes:
         "\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\n"
         "Reporting-MTA: dns; mx.alpha-soft.com\r\n\r\n"
         f"Final-Recipient: rfc822; {recipient}\r\n"
-        "Action: failed\r\nStatus: 5.1.1\r\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 <"
-        + recipient
-        + ">: Recipient address rejected: User unknown\r\n"
+        f"Action: failed\r\nStatus: {status}\r\n"
+        f"Diagnostic-Code: smtp; {diagnostic.format(r=recipient)}\r\n"
         "\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         f"From: Alex Morgan <alex@northwind-demo.com>\r\nTo: {recipient}\r\n"
         f"Message-ID: {message_id}\r\nSubject: Right person at Alpha?\r\n"
