@@ -225,6 +225,45 @@ def history_command(
     console.print(table)
 
 
+@inbox_app.command("handoffs")
+def handoffs_command(
+    ctx: typer.Context,
+    ae: str | None = typer.Option(None, help="Only this AE's."),
+    all_: bool = typer.Option(False, "--all", help="Done ones too [default: open only]."),
+    as_json: bool = typer.Option(False, "--json", help="Print them as JSON."),
+) -> None:
+    """The AEs' tasks: each accepted SQL, who has it, and what they are asked to do."""
+    rows = _service(ctx).handoffs(open_only=not all_, ae=ae)
+    if as_json:
+        console.print_json(json.dumps(rows, ensure_ascii=False, default=str))
+        return
+    table = Table("id", "accepted (UTC)", "AE", "via", "task", "state", "webhook", box=None)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            f"{row['accepted_at']:%Y-%m-%d %H:%M}",
+            row["ae"],
+            row["via"],
+            row["task"],
+            row["state"],
+            row["webhook_state"] or "-",
+        )
+    if not rows:
+        table.add_row("(no hand-offs)", "", "", "", "", "", "")
+    console.print(table)
+
+
+@inbox_app.command("done")
+def done_command(
+    ctx: typer.Context,
+    handoff_id: int = typer.Argument(..., help="The hand-off's id (from `inbox handoffs`)."),
+    actor: str | None = typer.Option(None, "--as", help="Your name [default: inbox.rep, login]."),
+) -> None:
+    """Mark an AE's task done: it stops counting toward their load this week."""
+    _service(ctx, actor).finish(handoff_id, now=datetime.now(UTC))
+    console.print(f"hand-off {handoff_id} is done", markup=False)
+
+
 # --- shared with the screen -----------------------------------------------------------------
 
 MARKS = {"green": "✓", "red": "✗", "unknown": "?"}

@@ -172,6 +172,34 @@ class Inbox:
             contact = _item(conn, item_id).contact_id if item_id is not None else None
             return inbox.history(conn, limit=limit, contact_id=contact)
 
+    def handoffs(self, *, open_only: bool = False, ae: str | None = None) -> list[dict[str, Any]]:
+        """The AEs' tasks: every hand-off, or the open ones, or one AE's."""
+        with self.engine.connect() as conn:
+            rows = inbox.handoff_rows(conn)
+        if open_only:
+            rows = [r for r in rows if r["state"] == "open"]
+        if ae:
+            rows = [r for r in rows if str(r["ae"]).lower() == ae.lower()]
+        return rows
+
+    def finish(self, handoff_id: int, *, now: datetime) -> None:
+        """The AE has taken it from here: the task is done (it no longer counts as load)."""
+        with transaction(self.engine) as session:
+            found = inbox.handoff(session, handoff_id)
+            if found is None:
+                raise NotFoundError(f"no hand-off {handoff_id}")
+            if found["state"] == "done":
+                return
+            inbox.set_handoff(session, handoff_id, state="done")
+            record_event(
+                session,
+                "handoff.done",
+                at=now,
+                contact_id=found["contact_id"],
+                actor=self.actor,
+                data={"handoff": handoff_id, "item": found["item_id"], "ae": found["ae"]},
+            )
+
     # --- deciding -----------------------------------------------------------------------
 
     def accept(

@@ -427,10 +427,10 @@ def set_handoff(session: Db, handoff_id: int, **values: Any) -> None:
 
 
 def handoffs_since(session: Db, since: datetime) -> dict[str, int]:
-    """New hand-offs per AE since `since` (the week's load, for picking the next AE)."""
+    """Open hand-offs per AE made since `since` (the week's load, for picking the next AE)."""
     query = (
         select(HANDOFF.c.ae, func.count())
-        .where(HANDOFF.c.created_at >= since)
+        .where(HANDOFF.c.created_at >= since, HANDOFF.c.state == "open")
         .group_by(HANDOFF.c.ae)
     )
     return {str(ae): int(n) for ae, n in session.execute(query)}

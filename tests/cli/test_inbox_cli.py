@@ -87,9 +87,16 @@ def test_list_show_accept_export_and_history(tmp_path: Path) -> None:
     [as_json_row] = json.loads(cli(ws, "export", "sqls", "--format", "json").output)
     assert as_json_row["company"] == "Alpha"
 
+    [task] = json.loads(cli(ws, "inbox", "handoffs", "--json").output)
+    assert (task["ae"], task["state"]) == ("Dana Reyes", "open")
+    assert cli(ws, "inbox", "done", str(task["id"]), "--as", "dana").exit_code == 0
+    assert json.loads(cli(ws, "inbox", "handoffs", "--json").output) == []
+    [done] = json.loads(cli(ws, "inbox", "handoffs", "--all", "--json").output)
+    assert done["state"] == "done"
+
     history = json.loads(cli(ws, "inbox", "history", "--json").output)
-    assert [h["kind"] for h in history] == ["handoff.created", "inbox.accepted"]
-    assert {h["actor"] for h in history} == {"sam"}
+    assert [h["kind"] for h in history] == ["handoff.done", "handoff.created", "inbox.accepted"]
+    assert [h["actor"] for h in history] == ["dana", "sam", "sam"]
     engine.dispose()
 
 
