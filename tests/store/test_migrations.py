@@ -125,3 +125,60 @@ def test_0002_keeps_messages_sent_before_it(any_engine: Engine) -> None:
         row = conn.execute(text("SELECT message_id, raw, attempts, to_address FROM message")).one()
     assert tuple(row) == ("<a@b.c>", "", 0, "")
     assert differences(any_engine) == []
+
+
+def test_0006_queues_replies_that_were_waiting_for_a_person(any_engine: Engine) -> None:
+    """Replies sorted before the inbox existed, marked for review or as SQL candidates,
+    become inbox items; other replies do not."""
+    command.downgrade(alembic_config(any_engine), "0005")
+    stamp = "'2026-11-24 15:00:00'"
+    with any_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO account (key, name, domain, industry, country, region,"
+                " business_model, tags, icp_score, icp_reasons, source, created_at,"
+                f" updated_at) VALUES ('a.com', 'A', 'a.com', '', '', '', '', '', 0, '', '',"
+                f" {stamp}, {stamp})"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO contact (account_id, email, first_name, last_name, title,"
+                " seniority, timezone, country, region, phone, is_role_address, is_free_mail,"
+                " tags, stage, do_not_contact, referral_depth, extra, source, created_at,"
+                " updated_at) VALUES (1, 'ann@a.com', 'Ann', '', '', 'vp', '', '', '', '',"
+                f" false, false, '', 'lead', false, 0, '', '', {stamp}, {stamp})"
+            )
+        )
+        for n in (1, 2, 3):
+            conn.execute(
+                text(
+                    "INSERT INTO message (direction, message_id, contact_id, mailbox, state,"
+                    ' subject, in_reply_to, "references", body, raw, error, attempts, to_address,'
+                    " from_address, folder, category, evidence, action, created_at)"
+                    f" VALUES ('in', '<r{n}@a.com>', 1, 'main', 'received', 's', '', '', '',"
+                    f" '', '', 0, '', 'ann@a.com', 'INBOX', 'interested', '', '', {stamp})"
+                )
+            )
+        for kind, message in (
+            ("reply.sql_candidate", 1),
+            ("reply.review", 2),
+            ("contact.nurture", 3),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO event (at, kind, contact_id, actor, data)"
+                    f" VALUES ({stamp}, :kind, 1, 'ingest', :data)"
+                ),
+                {"kind": kind, "data": f'{{"message": {message}, "why": "question"}}'},
+            )
+    command.upgrade(alembic_config(any_engine), "head")
+    with any_engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT message_id, lane, state, why FROM inbox_item ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "sql", "open", "interested"),
+        (2, "review", "open", "question"),
+    ]
+    assert differences(any_engine) == []
