@@ -3,12 +3,15 @@
 Hard means the address itself is gone (unknown user or domain, moved, refuses all mail):
 the daemon suppresses it for good. Everything else (full mailbox, blocks, spam filters,
 policy, timeouts) is soft: the address may work later, so it is retried a limited number
-of times. flufl.bounce (Mailman's detectors) finds recipients in formats we do not parse;
-RFC 3464 fields, X-Failed-Recipients and the notice text come first because they say more.
+of times. Which is which is sisimai's reason taxonomy, read per recipient in
+`bounce_kind.py` from what the server said, its codes and the SMTP command it answered.
+flufl.bounce (Mailman's detectors) finds recipients in formats we do not parse; RFC 3464
+fields, X-Failed-Recipients and the notice text come first because they say more.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -18,7 +21,12 @@ from functools import lru_cache
 from flufl.bounce import BounceDetector, all_failures
 
 from prospector.domain.replies.auto_reply import challenge_wording
-from prospector.domain.replies.parse import ParsedMessage, Part
+from prospector.domain.replies.bounce_kind import (
+    classify_failure,
+    stage_of,
+    states_a_reason,
+)
+from prospector.domain.replies.parse import ParsedMessage, Part, decode_bytes
 
 __all__ = ["BounceReport", "Report", "read_report", "scan_bounce"]
 
@@ -27,8 +35,6 @@ __all__ = ["BounceReport", "Report", "read_report", "scan_bounce"]
 logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
 
 _ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_ENHANCED = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
-_SMTP_CODE = re.compile(r"(?<![\d.-])([245][0-5]\d)(?:[ -]|$)")
 
 _DAEMON_SENDER = re.compile(
     r"mailer[-_ ]?daemon|post_?master|mail delivery|maildelivery|mdaemon|"
@@ -78,59 +84,10 @@ _ADDRESS_GONE = re.compile(
     r"|(?:mailbox|user|recipient|address) (?:does not|doesn't) exist"
     r"|(?:mailbox|user|recipient) not found"
 )
-# Reasons that mean the address itself does not exist or never will take mail.
-_HARD_TEXT = re.compile(
-    r"user(?:name)? unknown|unknown (?:user|recipient|mailbox|local[- ]?part|address|alias)"
-    r"|no such (?:user|mailbox|recipient|address|account|person|local user|domain)"
-    r"|(?:user|mailbox|recipient|address|account|addressee)(?: name)? (?:is )?(?:unknown|not found"
-    r"|does not exist|doesn't exist|not exist|invalid|unavailable)|invalid (?:recipient|mailbox|"
-    r"address|user)"
-    r"|(?:user|mailbox|account|recipient|address) .{0,40}(?:does not|doesn't) exist|"
-    r"not a valid (?:mailbox|recipient|user)|no mailbox here"
-    r"|mailbox not found|user not found|recipient not found|recipientnotfound|unrouteable address"
-    r"|not listed in|no longer (?:valid|available|active|with)|account (?:has been )?(?:closed|"
-    r"deleted|removed)"
-    r"|bad destination mailbox|recipient address rejected: (?:user unknown|unknown user|"
-    r"undeliverable)|not our customer|unknown or illegal alias"
-    r"|host (?:or domain name )?not found|host unknown|unknown host|domain (?:not found|"
-    r"does not exist"
-    r"|unknown)|no such domain|name service error|nxdomain|unrouteable domain|has moved|"
-    r"does not accept (?:any )?mail|no mx|null mx|mailbox (?:has been )?(?:removed|deleted)"
-    r"|is not a known user|recipient address rejected: (?:user unknown|access denied)"
-    r"|account that you tried to reach does not exist|addressee unknown|undeliverable address"
-    r"|no such person|user doesn't have|invalid address|address (?:is )?invalid|unknown address"
-    r"|ist unbekannt|existiert nicht|inconnu|n'existe pas|desconocido|no existe|não existe"
-    r"|onbekend|bestaat niet",
-)
-# Reasons that say the address is fine but this delivery failed.
-_SOFT_TEXT = re.compile(
-    r"mailbox (?:is )?full|over ?quota|quota (?:exceeded|exceed)|exceed(?:ed|"
-    r"s)? (?:the )?(?:storage|quota)"
-    r"|insufficient (?:storage|disk)|disk full|mailbox size limit|too many|rate limit|"
-    r"try (?:again )?later"
-    r"|temporar|greylist|graylist|deferred|delayed|timed? ?out|timeout|expired|retry|connection"
-    r"|spam|blocked|blacklist|block ?list|denied|policy|rejected|refused|reputation|not permitted"
-    r"|relay|authenticat|dmarc|spf|dkim|ptr|reverse dns|virus|too (?:big|large)|size|message length"
-    r"|content|suspend|disabled|inactive|on hold|system (?:error|full)|mailer error|network"
-    r"|routing loop|loop detected|not accepted|security|unauthorized|frozen|busy|overload"
-    r"|connect|socket|permission to|failing for|\d+ (?:delivery )?attempts|line limit|too long",
-)
-_FULL_TEXT = re.compile(
-    r"mailbox (?:is )?full|over ?quota|quota (?:exceeded|exceed)|exceeded (?:the )?storage|"
-    r"insufficient storage",
-)
-_TEMPORARY_TEXT = re.compile(
-    r"temporar|try (?:again )?later|retry timeout|timed? ?out|timeout|expired"
-    r"|deferred|could not be delivered (?:for|within) \d|has not (?:yet )?been delivered"
-    r"|will (?:continue|keep) (?:trying|to try)|greylist|graylist|too many (?:connections|"
-    r"recipients)"
-    r"|rate limit",
-)
 _WARNING = re.compile(
     r"delay|warning|will (?:continue|keep) (?:trying|to try)|not (?:yet )?been delivered"
     r"|will (?:retry|try again)|still trying",
 )
-_HARD_STATUS = {(1, 1), (1, 0), (1, 2), (1, 6), (1, 10), (1, 3), (4, 4)}
 
 
 @dataclass(frozen=True)
@@ -173,6 +130,9 @@ def _fields(text: str) -> tuple[dict[str, str], ...]:
         name, sep, value = line.partition(":")
         if sep and name and " " not in name.strip():
             last = name.strip().lower()
+            if last == "final-recipient" and last in current:
+                blocks.append(current)  # the blank line between recipients is missing
+                current = {}
             current[last] = value.strip()
     if current:
         blocks.append(current)
@@ -224,8 +184,9 @@ def _dsn_recipients(parsed: ParsedMessage) -> list[tuple[str, str, str]]:
     """(address, status, diagnostic) for each failed or delayed recipient of a DSN."""
     found: list[tuple[str, str, str]] = []
     texts = [_part_raw(p) for p in parsed.root.walk(False) if p.content_type in _STATUS_TYPES]
-    if not texts and re.search(r"^(?:Final|Original)-Recipient:", parsed.text, re.M | re.I):
-        texts = [parsed.text]  # a report sent as plain text
+    plain = parsed.text or _unsplit_body(parsed)
+    if not texts and re.search(r"^(?:Final|Original)-Recipient:", plain, re.M | re.I):
+        texts = [plain]  # a report sent as plain text, or a multipart whose boundary is wrong
     for text in texts:
         for block in _fields(text):
             addr = _recipient(block.get("final-recipient", "")) or _recipient(
@@ -241,6 +202,15 @@ def _dsn_recipients(parsed: ParsedMessage) -> list[tuple[str, str, str]]:
                 continue
             found.append((addr, status, block.get("diagnostic-code", "")))
     return found
+
+
+def _unsplit_body(parsed: ParsedMessage) -> str:
+    """The body of a multipart none of whose parts could be found (its boundary parameter
+    names a delimiter the body does not use), read as one text; else ""."""
+    root = parsed.root
+    if not root.is_multipart or root.parts:
+        return ""
+    return decode_bytes(root.payload()[:65536], root.charset)
 
 
 def _notice_text(parsed: ParsedMessage) -> str:
@@ -262,12 +232,13 @@ def _notice_text(parsed: ParsedMessage) -> str:
         walk(parsed.root)
     except Exception:
         return parsed.text
-    text = "\n".join(chunks) or parsed.text
+    text = "\n".join(chunks) or parsed.text or _unsplit_body(parsed)
     # Returned originals pasted inline: keep the notice above them.
     cut = re.search(
         r"^\s*(?:-{3,}\s*)?(?:original message follows|this is a copy of the message|"
         r"below this line is a copy"
-        r"|the original message (?:was|is)|------ ?original message|----- ?transcript of session"
+        r"|the original message (?:was|is) (?!received)|------ ?original message"
+        r"|----- ?transcript of session"
         r"|--- below this line|original message headers|unsent message below|"
         r"the text of your message"
         r"|---+ ?(?:start of )?(?:returned|original|forwarded) message|included is a copy)",
@@ -321,59 +292,6 @@ _LISTED_RECIPIENT = re.compile(r"^[ \t]*<([^\s<>()\"',;]+@[A-Za-z0-9.-]+\.[A-Za-
 def _listed_recipients(notice: str, exclude: set[str]) -> list[str]:
     found = [m.group(1).strip(".").lower() for m in _LISTED_RECIPIENT.finditer(notice[:20000])]
     return [a for a in dict.fromkeys(found) if a not in exclude]
-
-
-_AFTER_DATA = re.compile(
-    r"(?:in reply to|after) (?:the )?end of data|after (?:the )?data command|in reply to data",
-)
-
-
-def _states_a_reason(detail: str) -> bool:
-    """A status code, or unknown-user, full-mailbox or temporary wording."""
-    if _ENHANCED.search(detail) or _SMTP_CODE.search(detail):
-        return True
-    low = detail[:2000].lower()
-    return bool(_HARD_TEXT.search(low) or _FULL_TEXT.search(low) or _TEMPORARY_TEXT.search(low))
-
-
-@lru_cache(maxsize=64)  # several recipients often share one notice
-def _kind_of(text: str, status: str) -> str | None:
-    """hard or soft for one recipient: what the server said, then the status code.
-
-    Hard means the address itself is gone. The diagnostic text decides first, because
-    servers often send codes that say less than their words (`550 5.7.1 No such user`):
-    a full mailbox is soft; unknown user or domain wording is hard, unless the server said
-    it after accepting the recipient (at the end of DATA the address exists, so it is a
-    content filter); block, spam, policy, size, timeout or connection wording is soft.
-    Then the most specific code (the diagnostic's before the Status field): any 4.x.x is
-    soft, an address-level one (RFC 3463 X.1.0-X.1.3, X.1.6, X.1.10, X.4.4 no route to
-    the domain) is hard, another specific one (5.7.1 policy, 5.2.2 full, 5.3.4 size) is
-    soft. A bare 5xx or "permanent" failure with no reason is hard.
-    """
-    text = text[:2000].lower()  # the wording patterns are lower-case, matched case-sensitively
-    if _FULL_TEXT.search(text):
-        return "soft"
-    codes = [tuple(int(g) for g in m.groups()) for m in _ENHANCED.finditer(text + " " + status)]
-    specific = [c for c in codes if (c[1], c[2]) != (0, 0)]
-    if (codes and codes[0][0] == 4) or _TEMPORARY_TEXT.search(text):
-        return "soft"  # the server will retry, or asks us to
-    if _AFTER_DATA.search(text):
-        return "soft"  # the recipient was accepted; the content was refused
-    if _HARD_TEXT.search(text):
-        return "hard"
-    soft_words = _SOFT_TEXT.search(text)
-    if specific and (specific[0][1], specific[0][2]) in _HARD_STATUS and not soft_words:
-        return "hard"
-    if soft_words or specific:
-        return "soft"
-    if codes:
-        return "hard" if codes[0][0] == 5 else None
-    smtp = _SMTP_CODE.search(text)
-    if smtp:
-        return "hard" if smtp.group(1).startswith("5") else "soft"
-    if re.search(r"permanent|fatal", text, re.IGNORECASE):
-        return "hard"
-    return None
 
 
 def _combine(kinds: list[str | None]) -> str | None:
@@ -533,21 +451,100 @@ def _flufl(parsed: ParsedMessage) -> tuple[set[str], set[str]]:
     return norm(temporary), norm(permanent)
 
 
-def _recipient_detail(notice: str, addr: str) -> str:
-    """The notice lines about one recipient: its line and the few after it."""
-    lines = notice.split("\n")
-    for i, line in enumerate(lines):
-        if addr in line.lower():
-            detail = lines[i : i + 6]
-            for j, following in enumerate(detail[1:], 1):
-                if following.lstrip().startswith("<") and _LISTED_RECIPIENT.match(following):
-                    return "\n".join(detail[:j])  # the next recipient's own lines
-            return "\n".join(detail)
-    return ""
+# A sendmail transcript line about one target: `550 example.org (smtp)... 550 Host unknown`.
+_TRANSCRIPT_ENTRY = re.compile(r"\d{3} \S+(?: \(\w+\))?\.\.\. ")
+
+
+def _recipient_detail(notice: str, addr: str, others: list[str] | tuple[str, ...] = ()) -> str:
+    """The notice lines about one recipient: its line and the few after it.
+
+    They stop at the next recipient's own lines (a `<address>:` line, a line opening with
+    another failed recipient's address, or a transcript line about another target).
+    """
+    low = notice.lower()
+    pos = low.find(addr)
+    if pos < 0:
+        return ""
+    start = low.rfind("\n", 0, pos) + 1
+    text = notice if len(low) == len(notice) else low  # the same offsets either way
+    detail = text[start:].split("\n", 6)[:6]
+    starts = tuple(o for o in others if o != addr)
+    starts += tuple(f"<{o}" for o in starts)
+    for j, following in enumerate(detail[1:], 1):
+        head = following.lstrip()[:200].lower()
+        if (
+            (head.startswith("<") and _LISTED_RECIPIENT.match(following))
+            or (starts and head.startswith(starts))
+            or (head[:1].isdigit() and _TRANSCRIPT_ENTRY.match(following) and addr not in head)
+        ):
+            return "\n".join(detail[:j])  # the next recipient's own lines
+    return "\n".join(detail)
+
+
+def _stage(notice: str, addr: str, own: str, count: int) -> str:
+    """The SMTP command the recipient's failure answered: its own lines first, then the
+    notice (a transcript reply naming it; the whole notice when it is the only one)."""
+    stage = stage_of(own, addr) if own.strip() else ""
+    if not stage and "<<<" in notice:
+        stage = stage_of(notice, addr if count > 1 else "")
+    if not stage and count == 1:
+        stage = stage_of(notice[:3000])
+    return stage
+
+
+def _ses_notification(text: str) -> BounceReport | None:
+    """An Amazon SES bounce notification (JSON, usually inside an SNS envelope), else None.
+
+    Each bounced recipient's status and diagnostic decide hard or soft; SES's own
+    `bounceType` (Permanent / Transient) only where they say nothing.
+    """
+    try:
+        data = json.loads(text, strict=False)
+        if isinstance(data, dict) and isinstance(data.get("Message"), str):
+            data = json.loads(data["Message"], strict=False)  # the SNS envelope
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("notificationType") != "Bounce":
+        return None
+    bounce = data.get("bounce")
+    if not isinstance(bounce, dict):
+        return None
+    fallback = "hard" if bounce.get("bounceType") == "Permanent" else "soft"
+    recipients: list[str] = []
+    kinds: list[str | None] = []
+    reasons: list[str] = []
+    statuses: list[str] = []
+    for item in bounce.get("bouncedRecipients") or ():
+        if not isinstance(item, dict) or "@" not in str(item.get("emailAddress", "")):
+            continue
+        recipients.append(_recipient(str(item["emailAddress"])))
+        status = str(item.get("status") or "")
+        kind, reason = classify_failure(str(item.get("diagnosticCode") or ""), status)
+        kinds.append(kind or fallback)
+        reasons.append(reason or f"SES bounceType {bounce.get('bounceType')}")
+        if status:
+            statuses.append(status)
+    if not recipients:
+        return None
+    kind = _combine(kinds)
+    return BounceReport(
+        failed_recipients=tuple(dict.fromkeys(recipients)),
+        kind=kind,
+        statuses=tuple(dict.fromkeys(statuses)),
+        evidence=(
+            "Amazon SES bounce notification (notificationType: Bounce)",
+            f"{kind}: {', '.join(dict.fromkeys(reasons))}",
+        ),
+        confidence=0.95,
+    )
 
 
 def scan_bounce(parsed: ParsedMessage, report: Report) -> BounceReport | None:
     """A BounceReport when the message is a delivery failure, else None."""
+    if "notificationType" in parsed.text[:4000]:  # literal test before any JSON parse
+        ses = _ses_notification(parsed.text.strip())
+        if ses is not None:
+            return ses
     evidence: list[str] = []
     score = 0.0
     sender = parsed.sender.email if parsed.sender else ""
@@ -626,15 +623,21 @@ def scan_bounce(parsed: ParsedMessage, report: Report) -> BounceReport | None:
 
     exclude = {a.email for a in parsed.to} | {sender}
     kinds: list[str | None] = []
+    reasons: list[str] = []
     statuses: list[str] = []
     recipients: list[str] = []
     dsn = _dsn_recipients(parsed)
     if dsn:
+        others = [a for a, _, _ in dsn]
         for addr, status, diagnostic in dsn:
             if addr not in recipients:
                 recipients.append(addr)
-            detail = diagnostic or _recipient_detail(notice, addr) or notice[:3000]
-            kinds.append(_kind_of(detail, status))
+            lines = _recipient_detail(notice, addr, others)
+            detail = diagnostic or lines or notice[:3000]
+            stage = _stage(notice, addr, f"{diagnostic}\n{lines}", len(dsn))
+            kind, reason = classify_failure(detail, status, stage)
+            kinds.append(kind)
+            reasons.append(reason)
             if status:
                 statuses.append(status.split()[0])
         evidence.append("recipients from the delivery-status fields")
@@ -663,31 +666,35 @@ def scan_bounce(parsed: ParsedMessage, report: Report) -> BounceReport | None:
             evidence.append("recipients from the notice text")
     if not kinds:
         for addr in recipients:
-            detail = _recipient_detail(notice, addr)
-            if not _states_a_reason(detail):
+            detail = _recipient_detail(notice, addr, recipients)
+            if not states_a_reason(detail):
                 # The recipient's own lines carry no server reply (a summary of the message):
                 # the reason is elsewhere in the notice.
                 detail = notice[:3000]
-            kind = _kind_of(detail, "")
-            if (
-                addr in permanent
-                and not _ENHANCED.search(detail)
-                and not _TEMPORARY_TEXT.search(detail.lower())
-            ):
-                kind = "hard"  # flufl.bounce's detectors know this format's permanent failures
+            stage = _stage(notice, addr, detail, len(recipients))
+            kind, reason = classify_failure(detail, "", stage)
+            if kind is None and addr in permanent:
+                kind, reason = "hard", "permanent"  # flufl.bounce: this format's failures
             elif kind is None and addr in temporary:
-                kind = "soft"
+                kind, reason = "soft", "delayed"
             elif kind is None:
                 # No code and no reason: a failure notice is permanent, a delay warning not.
-                kind = "soft" if _WARNING.search(notice[:3000].lower()) else "hard"
+                warning = _WARNING.search(notice[:3000].lower())
+                kind, reason = ("soft", "delayed") if warning else ("hard", "permanent")
             kinds.append(kind)
+            reasons.append(reason)
         if not recipients:
-            kinds.append(_kind_of(notice[:3000], ""))
+            kind, reason = classify_failure(notice[:3000], "", _stage(notice, "", "", 1))
+            kinds.append(kind)
+            reasons.append(reason)
     if report.actions and all(a.startswith("delayed") for a in report.actions if a):
         kinds = ["soft" for _ in kinds]
+        reasons = ["delayed" for _ in reasons]
     kind = _combine(kinds)
     if kind:
-        evidence.append(f"{kind}: " + (", ".join(dict.fromkeys(statuses)) or "diagnostic text"))
+        why = ", ".join(dict.fromkeys(r for r in reasons if r)) or "diagnostic text"
+        codes = ", ".join(dict.fromkeys(statuses))
+        evidence.append(f"{kind}: {why}" + (f" ({codes})" if codes else ""))
     return BounceReport(
         failed_recipients=tuple(dict.fromkeys(recipients)),
         kind=kind,
