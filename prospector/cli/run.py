@@ -16,6 +16,7 @@ from prospector.adapters.imap_watch import watch_mailbox
 from prospector.adapters.sandbox import Endpoint, Sandbox
 from prospector.adapters.sent_folder import imap_sent_folder
 from prospector.adapters.smtp import SmtpTransport
+from prospector.adapters.webhook import HttpPoster
 from prospector.cli import logs
 from prospector.cli.output import console
 from prospector.cli.workspace import Workspace, config_path
@@ -27,6 +28,7 @@ from prospector.engine.nurture import nurture
 from prospector.engine.reconcile import Reconciler
 from prospector.engine.sending import SendingJob
 from prospector.engine.service import Job, Service
+from prospector.engine.webhooks import HandoffJob
 from prospector.store.lock import daemon_lock
 
 log = logging.getLogger("prospector.run")
@@ -81,11 +83,13 @@ def _run(workspace: Workspace, *, once: bool) -> None:
             workspace.engine, settings, lambda: load_sequences(settings)[0], imap_sent_folder
         )
         ingest = Ingester(workspace.engine, settings, imap_inbox)
+        handoffs = HandoffJob(workspace.engine, settings, HttpPoster(), stopping=service.stopping)
         service.jobs = [  # reconcile first: a message found missing goes out in this pass
             Job("reconcile", RECONCILE_SECONDS, reconcile),
             Job("ingest", settings.config.replies.poll_seconds, ingest),
             Job("dispatch", settings.config.sending.tick_seconds, sending),
             Job("nurture", NURTURE_SECONDS, functools.partial(nurture, workspace.engine, settings)),
+            Job("handoffs", settings.config.sending.tick_seconds, handoffs),
         ]
         folder = settings.config.replies.folder
         service.watchers = [("ingest", watch_mailbox(m, folder)) for m in settings.config.mailboxes]

@@ -161,7 +161,7 @@ def queue_intro(
 
 def webhook_payload(session: Db, handoff_id: int) -> dict[str, Any]:
     """What a CRM needs to create the opportunity; the shape is documented in the README."""
-    rows = [r for r in inbox.handoff_rows(session) if r["id"] == handoff_id]
+    rows = inbox.handoff_rows(session, handoff_id=handoff_id)
     if not rows:
         raise NotFoundError(f"no hand-off {handoff_id}")
     row = rows[0]

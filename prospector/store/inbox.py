@@ -447,7 +447,9 @@ def owned_at_account(session: Db, account_id: int) -> tuple[str, datetime] | Non
     return None if row is None else (str(row[0]), row[1])
 
 
-def handoff_rows(session: Db, *, since: datetime | None = None) -> list[dict[str, Any]]:
+def handoff_rows(
+    session: Db, *, since: datetime | None = None, handoff_id: int | None = None
+) -> list[dict[str, Any]]:
     """Every hand-off with the person and the company, oldest first (the SQL export)."""
     query = (
         select(
@@ -477,6 +479,8 @@ def handoff_rows(session: Db, *, since: datetime | None = None) -> list[dict[str
     )
     if since is not None:
         query = query.where(HANDOFF.c.accepted_at >= since)
+    if handoff_id is not None:
+        query = query.where(HANDOFF.c.id == handoff_id)
     return [dict(row._mapping) for row in session.execute(query)]
 
 
