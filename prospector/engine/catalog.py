@@ -51,6 +51,8 @@ def reply_templates(settings: Settings) -> dict[str, tuple[str, dict[str, Any]]]
     extra = {"ae": SAMPLE_AE, "next_step": SAMPLE_NEXT_STEP}
     found[settings.config.handoff.intro_template] = (HANDOFF_PURPOSE, extra)
     return found
+
+
 SAMPLE_DATE = datetime(2030, 1, 8, 7, 30, tzinfo=UTC)
 
 

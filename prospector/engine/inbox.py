@@ -167,6 +167,11 @@ class Inbox:
                 next_step=self._next_step(conn, item),
             )
 
+    def default_ae(self, now: datetime) -> str:
+        """The AE an accept picks when none is named (fewest open hand-offs this week)."""
+        with self.engine.connect() as conn:
+            return handoff.pick_ae(self.settings, conn, name=None, now=now).name
+
     def history(self, *, limit: int = 50, item_id: int | None = None) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             contact = _item(conn, item_id).contact_id if item_id is not None else None
