@@ -47,3 +47,7 @@ class ContactImportError(ProspectorError):
 
 class NotFoundError(ProspectorError):
     """A named thing (sequence, segment, contact) does not exist."""
+
+
+class ConflictError(ProspectorError):
+    """Someone else decided this first (an inbox item); nothing was changed."""

@@ -37,7 +37,7 @@ EXAMPLE = REPO / "config.example.toml"
 def _commands() -> dict[str, Any]:
     """The commands as click builds them (typer bundles its own click, hence Any)."""
     group: Any = typer.main.get_command(app)
-    return dict(group.commands)
+    return {name: group.get_command(None, name) for name in group.list_commands(None)}
 
 
 def test_there_are_commands() -> None:

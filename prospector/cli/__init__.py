@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
 from pathlib import Path
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
-from prospector.cli import (
-    contacts,
-    enroll,
-    export,
-    inbox,
-    init,
-    outbox,
-    preview,
-    replies,
-    run,
-    sandbox,
-    segments,
-    status,
-    validate,
-)
 from prospector.cli.output import (
     EXIT_CONFLICT,
     EXIT_ERROR,
@@ -30,12 +17,40 @@ from prospector.cli.output import (
     EXIT_NOT_FOUND,
     err_console,
 )
-from prospector.engine.inbox import Conflict
-from prospector.errors import InvalidError, NotFoundError, ProspectorError
+from prospector.errors import ConflictError, InvalidError, NotFoundError, ProspectorError
+
+# Command -> the module under prospector/cli that registers it, in `--help` order. A
+# command's module (and what it imports: the database layer, the mail servers, the
+# screen) loads only when that command runs, so every command starts quickly.
+COMMANDS: dict[str, str] = {
+    "init": "init",
+    "validate": "validate",
+    "import": "contacts",
+    "segments": "segments",
+    "segment": "segments",
+    "enroll": "enroll",
+    "preview": "preview",
+    "run": "run",
+    "status": "status",
+    "outbox": "outbox",
+    "classify": "replies",
+    "replies": "replies",
+    "reclassify": "replies",
+    "inbox": "inbox",
+    "export": "export",
+    "sandbox": "sandbox",
+}
 
 
 class _Group(TyperGroup):
-    """Catches user-fixable errors in one place and turns them into named exit codes."""
+    """Loads each command on demand, and turns user-fixable errors into named exit codes."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        module = COMMANDS.get(cmd_name)
+        return None if module is None else _commands_of(module).get(cmd_name)
 
     def invoke(self, ctx: Any) -> Any:  # typer bundles its own click: Any spans both
         try:
@@ -47,12 +62,20 @@ class _Group(TyperGroup):
         except NotFoundError as exc:
             err_console.print(f"error: {exc}", markup=False)
             raise typer.Exit(EXIT_NOT_FOUND) from exc
-        except Conflict as exc:
+        except ConflictError as exc:
             err_console.print(f"conflict: {exc}", markup=False)
             raise typer.Exit(EXIT_CONFLICT) from exc
         except ProspectorError as exc:
             err_console.print(f"error: {exc}", markup=False)
             raise typer.Exit(EXIT_ERROR) from exc
+
+
+@functools.cache
+def _commands_of(module: str) -> dict[str, Any]:
+    """The click commands one module registers (it is imported here, on first use)."""
+    holder = typer.Typer()
+    importlib.import_module(f"prospector.cli.{module}").register(holder)
+    return dict(typer.main.get_group(holder).commands)
 
 
 app = typer.Typer(
@@ -80,24 +103,6 @@ def _root(
     ),
 ) -> None:
     ctx.obj = config
-
-
-for module in (
-    init,
-    validate,
-    contacts,
-    segments,
-    enroll,
-    preview,
-    run,
-    status,
-    outbox,
-    replies,
-    inbox,
-    export,
-    sandbox,
-):
-    module.register(app)
 
 
 def main() -> None:

@@ -38,8 +38,8 @@ from prospector.cli.inbox_windows import (
     SnoozeChoice,
     SnoozeWindow,
 )
-from prospector.engine.inbox import RECLASSIFY_TO, REJECT_REASONS, Conflict, Inbox, ItemView
-from prospector.errors import ProspectorError
+from prospector.engine.inbox import RECLASSIFY_TO, REJECT_REASONS, Inbox, ItemView
+from prospector.errors import ConflictError, ProspectorError
 from prospector.store.inbox import LANES, QueueEntry, sort_key
 
 Clock = Callable[[], datetime]
@@ -426,7 +426,7 @@ class QueueScreen(Screen[None]):
         keep = self.queue.highlighted or 0
         try:
             said = run()
-        except Conflict as exc:
+        except ConflictError as exc:
             self.notify(
                 str(exc), title="Conflict: nothing changed", severity="warning", markup=False
             )

@@ -1,7 +1,7 @@
 """The rep's review queue (PRODUCT.md §5–6): read it, decide, hand off.
 
 Every decision is taken at the item's version the rep was shown: if another rep decided
-it in the meantime, nothing changes and `Conflict` says who did. The screen and the
+it in the meantime, nothing changes and `ConflictError` says who did. The screen and the
 scriptable `prospector inbox …` commands are both thin layers over this module.
 """
 
@@ -22,7 +22,7 @@ from prospector.domain.replies import Classification, Person
 from prospector.engine import handoff
 from prospector.engine.inbox_queue import qualify
 from prospector.engine.reply_actions import Match, act, enroll_referrals
-from prospector.errors import NotFoundError, ProspectorError
+from prospector.errors import ConflictError, NotFoundError, ProspectorError
 from prospector.store import inbound, inbox
 from prospector.store.db import transaction
 from prospector.store.events import record_event
@@ -45,10 +45,6 @@ RECLASSIFY_TO = (
     "out_of_office",
     "other",
 )
-
-
-class Conflict(ProspectorError):
-    """Someone else decided this item first; nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -398,7 +394,7 @@ class Inbox:
             decision=text,
             snoozed_until=until,
         ):
-            raise Conflict(_already(session, item.id, seen))
+            raise ConflictError(_already(session, item.id, seen))
         self._event(session, f"inbox.{state}", item, now, **decision)
 
     def _event(self, session: Db, kind: str, item: inbox.Item, now: datetime, **data: Any) -> None:

@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 
 from prospector.adapters.sandbox_reply import reply_to
 from prospector.config import Settings
-from prospector.engine.inbox import Conflict, Inbox
-from prospector.errors import ProspectorError
+from prospector.engine.inbox import Inbox
+from prospector.errors import ConflictError, ProspectorError
 from prospector.store.tables import Contact, Enrollment, Event, Handoff, InboxItem, Message
 from tests.engine.dispatch_kit import (
     EVENING,
@@ -120,7 +120,7 @@ def test_accepting_hands_off_once_stops_the_account_and_sends_the_intro_with_the
         assert row is not None and row.state == "sent"
 
     # A second decision on the same item is refused and changes nothing.
-    with pytest.raises(Conflict, match="already accepted by sam"):
+    with pytest.raises(ConflictError, match="already accepted by sam"):
         inbox.accept(item.id, now=LATER, via="call")
     with Session(any_engine) as session:
         assert len(session.exec(select(Handoff)).all()) == 1
@@ -134,7 +134,7 @@ def test_two_reps_deciding_at_once_one_wins_the_other_is_told(
     [item] = items(any_engine)
     seen_by_sam, seen_by_kim = sam.view(item.id).item.version, kim.view(item.id).item.version
     sam.accept(item.id, now=LATER, via="call", version=seen_by_sam)
-    with pytest.raises(Conflict, match="already accepted by sam"):
+    with pytest.raises(ConflictError, match="already accepted by sam"):
         kim.reject(item.id, reason="not_a_fit", now=LATER, version=seen_by_kim)
     assert stage_of(any_engine, "ann@alpha-soft.com") == "opportunity"
     assert kinds(any_engine, "inbox.") == ["inbox.accepted"]

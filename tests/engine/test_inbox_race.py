@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from prospector.config import load_settings
-from prospector.engine.inbox import Conflict, Inbox
+from prospector.engine.inbox import Inbox
+from prospector.errors import ConflictError
 from prospector.store.db import make_engine
 from prospector.store.tables import Event, Handoff, InboxItem
 from tests.engine.test_inbox import YES, replied
@@ -32,7 +33,7 @@ def _rep(url: str, config: str, actor: str, item_id: int, gate: Any, results: An
         else:
             inbox.accept(item_id, now=DECIDED_AT, via="transfer", version=version)
         results.put((actor, "won"))
-    except Conflict as exc:
+    except ConflictError as exc:
         results.put((actor, f"conflict: {exc}"))
     finally:
         engine.dispose()

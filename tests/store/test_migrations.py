@@ -13,7 +13,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
 import prospector.store.tables  # noqa: F401  (registers the tables on the metadata)
-from prospector.store.db import alembic_config, is_current, make_engine, upgrade
+from prospector.store.db import SCHEMA_HEAD, alembic_config, is_current, make_engine, upgrade
 
 
 def differences(engine: Engine) -> list[Any]:
@@ -51,6 +51,10 @@ def version(engine: Engine) -> str | None:
 
 def head(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def test_the_schema_head_the_cli_checks_is_the_newest_migration(any_engine: Engine) -> None:
+    assert head(any_engine) == SCHEMA_HEAD
 
 
 def test_migrations_match_the_tables(any_engine: Engine) -> None:
