@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from prospector.config import Settings
+from prospector.config import AccountExecutive, Settings
 from prospector.domain.qualification import Line, next_step_sentence
 from prospector.domain.replies import Classification, Person
 from prospector.engine import handoff
 from prospector.engine.inbox_queue import qualify
+from prospector.engine.progress import stop_enrollments
 from prospector.engine.reply_actions import Match, act, enroll_referrals
 from prospector.errors import ConflictError, NotFoundError, ProspectorError
 from prospector.store import inbound, inbox
@@ -154,14 +155,7 @@ class Inbox:
             item = _item(conn, item_id)
             person = _person(conn, item)
             chosen = handoff.pick_ae(self.settings, conn, name=ae, now=now)
-            return handoff.draft_intro(
-                conn,
-                self.settings,
-                person=person,
-                ae=chosen,
-                reply_row=item.message_id,
-                next_step=self._next_step(conn, item),
-            )
+            return self._draft(conn, item, person, chosen)
 
     def default_ae(self, now: datetime) -> str:
         """The AE an accept picks when none is named (fewest open hand-offs this week)."""
@@ -221,16 +215,7 @@ class Inbox:
             item = _item(session, item_id)
             person = _person(session, item)
             chosen = handoff.pick_ae(self.settings, session, name=ae, now=now)
-            draft = None
-            if via == "intro":
-                draft = handoff.draft_intro(
-                    session,
-                    self.settings,
-                    person=person,
-                    ae=chosen,
-                    reply_row=item.message_id,
-                    next_step=self._next_step(session, item),
-                )
+            draft = self._draft(session, item, person, chosen) if via == "intro" else None
             decision = {"ae": chosen.name, "via": via, "users": users}
             self._decide(session, item, "accepted", now, decision, version=version)
             if users is not None:
@@ -410,25 +395,19 @@ class Inbox:
     def _stop_account(self, session: Db, person: inbox.Prospect, ae: str, now: datetime) -> int:
         live = inbox.live_at_account(session, person.account_id)
         reason = f"handed off to {ae}"
-        inbound.set_enrollments(
+        return stop_enrollments(session, live, reason=reason, now=now, actor=self.actor)
+
+    def _draft(
+        self, session: Db, item: inbox.Item, person: inbox.Prospect, ae: AccountExecutive
+    ) -> handoff.Draft:
+        return handoff.draft_intro(
             session,
-            [e for e, _ in live],
-            state="stopped",
-            reason=reason,
-            next_due_at=None,
-            updated_at=now,
+            self.settings,
+            person=person,
+            ae=ae,
+            reply_row=item.message_id,
+            next_step=self._next_step(session, item),
         )
-        for enrollment_id, contact_id in live:
-            record_event(
-                session,
-                "enrollment.stopped",
-                at=now,
-                contact_id=contact_id,
-                enrollment_id=enrollment_id,
-                actor=self.actor,
-                data={"reason": reason},
-            )
-        return len(live)
 
     def _reply_text(self, session: Db, item: inbox.Item) -> str:
         for message in inbox.thread(session, item.contact_id):

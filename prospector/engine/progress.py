@@ -1,12 +1,13 @@
-"""After a step's message is sent: the enrollment moves on, or completes."""
+"""Where an enrollment goes next: on after a step is sent, completed, or stopped."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence as Pairs
 from datetime import datetime
 
 from prospector.domain.calendar import add_business_days
 from prospector.domain.sequences import Sequence
-from prospector.store import outbox
+from prospector.store import inbound, outbox
 from prospector.store.events import record_event
 
 
@@ -41,3 +42,33 @@ def advance_enrollment(
         return
     wait = sequence.steps[following].wait_days
     outbox.advance(session, enrollment_id, step, add_business_days(now, wait, zone), now)
+
+
+def stop_enrollments(
+    session: outbox.Db,
+    stops: Pairs[tuple[int, int]],
+    *,
+    reason: str,
+    now: datetime,
+    actor: str,
+) -> int:
+    """Stop each (enrollment, contact) for `reason`, each with its Event; returns how many."""
+    inbound.set_enrollments(
+        session,
+        [e for e, _ in stops],
+        state="stopped",
+        reason=reason,
+        next_due_at=None,
+        updated_at=now,
+    )
+    for enrollment_id, contact_id in stops:
+        record_event(
+            session,
+            "enrollment.stopped",
+            at=now,
+            contact_id=contact_id,
+            enrollment_id=enrollment_id,
+            actor=actor,
+            data={"reason": reason},
+        )
+    return len(stops)

@@ -19,6 +19,7 @@ from prospector.config import Settings
 from prospector.domain.geo import timezone_for
 from prospector.domain.replies import Classification, Person
 from prospector.engine.inbox_queue import queue_reply
+from prospector.engine.progress import stop_enrollments
 from prospector.engine.who_is_right import queue_who_is_right
 from prospector.store import inbound, outbox
 from prospector.store.events import record_event
@@ -243,20 +244,9 @@ def _queue(
 
 def _stop(session: Db, person: inbound.Known, reason: str, now: datetime) -> int:
     ids = inbound.live_enrollments(session, person.id)
-    inbound.set_enrollments(
-        session, ids, state="stopped", reason=reason, next_due_at=None, updated_at=now
+    return stop_enrollments(
+        session, [(i, person.id) for i in ids], reason=reason, now=now, actor=ACTOR
     )
-    for enrollment_id in ids:
-        record_event(
-            session,
-            "enrollment.stopped",
-            at=now,
-            contact_id=person.id,
-            enrollment_id=enrollment_id,
-            actor=ACTOR,
-            data={"reason": reason},
-        )
-    return len(ids)
 
 
 def _new_prospect(session: Db, referrer: inbound.Known, person: Person, now: datetime) -> int:
