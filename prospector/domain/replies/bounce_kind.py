@@ -188,6 +188,7 @@ _SOFT_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # A refusal that gives no reason.
 _REFUSED = re.compile(r"rejected|refused|denied|not accepted")
+_GROUP_REFUSED = "groups.google.com/support"
 # Address-level RFC 3463 codes (subject, detail): X.1.0-X.1.3, X.1.6, X.1.10, X.4.4.
 _HARD_STATUS = {(1, 0): "userunknown", (1, 1): "userunknown", (1, 2): "hostunknown",
                 (1, 3): "userunknown", (1, 6): "hasmoved", (1, 10): "notaccept",
@@ -227,6 +228,10 @@ def classify_failure(text: str, status: str = "", stage: str = "") -> tuple[str 
     specific = [c for c in codes if (c[1], c[2]) != (0, 0)]
     detail = (specific[0][1], specific[0][2]) if specific else None
     if stage == "MAIL" or detail in _SENDER_STATUS or _SENDER.search(text):
+        return "soft", "rejected"
+    if _GROUP_REFUSED in text:
+        # A Google Group refusing a post (not a member, posting closed): the group is there.
+        # Its notices, in every language, end with a link to the Groups help centre.
         return "soft", "rejected"
     if _FULL.search(text):
         return "soft", "mailboxfull"

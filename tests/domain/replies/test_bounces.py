@@ -493,3 +493,22 @@ def test_stage_of_reads_each_mta_s_way_of_saying_it() -> None:
     )
     assert stage_of(">>> RCPT To:<a@b.example>\n<<< 550 5.1.1 User unknown") == "RCPT"
     assert stage_of("550 5.1.1 User unknown") == ""
+
+
+def test_a_google_group_refusing_a_post_is_soft_in_any_language() -> None:
+    for notice in (
+        "We're writing to let you know that the group you tried to contact (sales) may not"
+        " exist, or you may not have permission to post messages to the group.",
+        "Máte-li otázky týkající se této nebo některé jiné skupiny Google, navštivte Centrum.",
+    ):
+        raw = (
+            "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+            "To: sam@northwind.io\nReturn-Path: <>\n"
+            "Subject: Delivery Status Notification (Failure)\n"
+            "X-Failed-Recipients: sales@googlegroups.com\n\n"
+            f"{notice}\n\nhttps://groups.google.com/support/\n"
+        ).encode()
+        result = classify(raw)
+        assert result.category == "bounce"
+        assert result.failed_recipients == ("sales@googlegroups.com",)
+        assert result.bounce_kind == "soft"

@@ -70,10 +70,10 @@ def test_failed_recipients(manifest: list[tuple[dict[str, Any], Classification]]
 def test_hard_soft_does_not_regress(manifest: list[tuple[dict[str, Any], Classification]]) -> None:
     scored = [(i, r) for i, r in manifest if i["category"] == "bounce" and i["bounce_kind"]]
     ok = sum(1 for i, r in scored if i["bounce_kind"] == r.bounce_kind)
-    # Issue 4 asks 95%. Over every label read as ours: 86.7%; over the labels that mean
-    # what ours means (bench/replies.py `_expected_kind`): 92.5%. The sources define
+    # Issue 4 asks 95%. Over every label read as ours: 87.6%; over the labels that mean
+    # what ours means (bench/replies.py `_expected_kind`): 93.7%. The sources define
     # hard/soft differently (docs/classification.md), which caps what one rule can match.
-    assert ok / len(scored) >= 0.865
+    assert ok / len(scored) >= 0.875
 
 
 def test_reports_are_never_bounces(manifest: list[tuple[dict[str, Any], Classification]]) -> None:
