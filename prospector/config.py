@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +26,7 @@ from prospector.errors import ConfigError, Problem
 from prospector.tomlsource import TomlSource, dotted, load_toml
 
 CONFIG_NAME = "config.toml"
+_BARE_ADDRESS = re.compile(r"[^@\s<>\"(),;]+@[^@\s<>\"(),;]+\.[^@\s<>\"(),;]+")
 
 
 class _Model(BaseModel):
@@ -161,6 +163,20 @@ class AccountExecutive(_Model):
     name: str = Field(min_length=1)
     email: str = ""
     capacity: int = Field(default=10, ge=1)
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(c in value for c in '\r\n<>"'):
+            raise ValueError("a plain name: no line breaks, quotes or angle brackets")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _bare_address(cls, value: str) -> str:
+        if value and not _BARE_ADDRESS.fullmatch(value):
+            raise ValueError(f"{value!r} is not a bare address like dana@example.com")
+        return value
 
 
 class Inbox(_Model):

@@ -38,6 +38,14 @@ COLUMNS = (
 )
 
 
+def _inert(value: object) -> object:
+    """A cell a spreadsheet would run as a formula (=, +, -, @ …) is quoted: names and
+    titles come from strangers' email (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
 
@@ -70,6 +78,8 @@ def sqls_command(
         rows = [{k: r[k] for k in COLUMNS} for r in handoff_rows(conn, since=start)]
     for row in rows:
         row["accepted_at"] = row["accepted_at"].isoformat()
+    if fmt == "csv":
+        rows = [{k: _inert(v) for k, v in row.items()} for row in rows]
     if fmt == "json":
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from prospector.cli.output import console
 from prospector.cli.workspace import Workspace, config_path
@@ -74,7 +75,9 @@ def list_command(
         console.print(f"[bold]{name}[/bold] ({counts[name]})")
         table = Table("id", "who", "company", "reply", "why", box=None)
         for entry in found[name]:
-            table.add_row(str(entry.id), entry.name, entry.company, entry.category, entry.why)
+            table.add_row(
+                *_plain(str(entry.id), entry.name, entry.company, entry.category, entry.why)
+            )
         if not found[name]:
             table.add_row("(empty)", "", "", "", "")
         console.print(table)
@@ -214,11 +217,13 @@ def history_command(
     table = Table("at (UTC)", "who", "what", "contact", "details", box=None)
     for row in rows:
         table.add_row(
-            f"{row['at']:%Y-%m-%d %H:%M}",
-            row["actor"],
-            row["kind"],
-            str(row["contact_id"] or ""),
-            row["data"],
+            *_plain(
+                f"{row['at']:%Y-%m-%d %H:%M}",
+                row["actor"],
+                row["kind"],
+                str(row["contact_id"] or ""),
+                row["data"],
+            )
         )
     if not rows:
         table.add_row("(no decisions yet)", "", "", "", "")
@@ -240,13 +245,15 @@ def handoffs_command(
     table = Table("id", "accepted (UTC)", "AE", "via", "task", "state", "webhook", box=None)
     for row in rows:
         table.add_row(
-            str(row["id"]),
-            f"{row['accepted_at']:%Y-%m-%d %H:%M}",
-            row["ae"],
-            row["via"],
-            row["task"],
-            row["state"],
-            row["webhook_state"] or "-",
+            *_plain(
+                str(row["id"]),
+                f"{row['accepted_at']:%Y-%m-%d %H:%M}",
+                row["ae"],
+                row["via"],
+                row["task"],
+                row["state"],
+                row["webhook_state"] or "-",
+            )
         )
     if not rows:
         table.add_row("(no hand-offs)", "", "", "", "", "", "")
@@ -270,7 +277,7 @@ MARKS = {"green": "✓", "red": "✗", "unknown": "?"}
 
 
 def render_view(view: ItemView) -> list[str]:
-    """The item as plain lines: what `show` prints and the screen's detail pane mirrors."""
+    """The item as plain lines, for `show` (the screen draws the same parts in colour)."""
     person, item = view.person, view.item
     confidence = f", {view.confidence:.2f}" if view.confidence is not None else ""
     lines = [
@@ -354,6 +361,12 @@ def _entry_json(entry: QueueEntry) -> dict[str, Any]:
         "received_at": entry.received_at.isoformat(),
         "version": entry.version,
     }
+
+
+def _plain(*cells: str) -> list[Text]:
+    """Cells as plain text: names and companies come from strangers' email, and Rich
+    would read "[...]" in them as markup."""
+    return [Text(cell) for cell in cells]
 
 
 def _day(text: str) -> date:

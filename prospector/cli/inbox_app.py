@@ -135,9 +135,6 @@ def _thread(text: Text, view: ItemView) -> None:
             text.append(f"  {line}\n")
 
 
-# --- choices made in the windows -------------------------------------------------------------
-
-
 # --- the queue -------------------------------------------------------------------------------
 
 

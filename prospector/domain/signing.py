@@ -46,4 +46,5 @@ def verify(
         return False
     if now is not None and abs(now - timestamp) > tolerance:
         return False
-    return hmac.compare_digest(signature(secret, timestamp, body), given)
+    expected = signature(secret, timestamp, body).encode("ascii")
+    return hmac.compare_digest(expected, given.encode("utf-8", "replace"))

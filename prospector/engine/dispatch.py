@@ -39,6 +39,7 @@ from prospector.mail.compose import new_message_id
 from prospector.store import outbox
 from prospector.store.events import record_event
 
+PAUSED_WALKS = ("paused", "held")  # enrollments whose waiting messages wait with them
 log = logging.getLogger("prospector.dispatch")
 
 DUE_BATCH = 5000  # due steps looked at per tick; the rest wait for the next tick
@@ -283,6 +284,11 @@ class Dispatcher:
         if box.blocked:
             return
         with self._read() as session:
+            walk = (
+                outbox.enrollment_state(session, retry.enrollment_id)
+                if retry.enrollment_id is not None
+                else None
+            )
             facts = Facts(
                 now=now,
                 zone=self._zone(retry.zone),
@@ -299,11 +305,16 @@ class Dispatcher:
                 mailbox_paused_until=box.status.paused_until,
                 counts_against_caps=False,
             )
+        if walk in PAUSED_WALKS:
+            report.waiting[f"enrollment {walk}"] += 1
+            return  # it may go on later; the message waits with it
         decision = decide(facts)
+        if walk == "stopped":  # a reply or a hand-off stopped it since: never send more
+            decision = Stop("the enrollment was stopped since")
         if isinstance(decision, Stop):
             with self._unit() as session:
                 outbox.set_message(session, retry.id, state=outbox.FAILED, error=decision.reason)
-                if retry.enrollment_id is not None:
+                if retry.enrollment_id is not None and walk != "stopped":
                     outbox.set_enrollment(
                         session,
                         retry.enrollment_id,

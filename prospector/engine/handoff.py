@@ -127,18 +127,10 @@ def queue_intro(
 ) -> int:
     """Write the intro with its Message-ID and exact bytes, due now: the dispatcher sends it."""
     message_id = new_message_id(mail_domain(draft.mailbox.address), secrets.token_hex(16))
-    data = outgoing_bytes(
-        settings,
-        mailbox=draft.mailbox,
-        to_name=draft.to_name,
-        to_address=draft.to_address,
-        rendered=Rendered(subject=draft.subject, body=draft.body),
-        message_id=message_id,
-        date=now,
-        in_reply_to=draft.in_reply_to,
-        references=draft.references,
-        cc=draft.cc,
-    )
+    try:
+        data = _intro_bytes(settings, draft, message_id, now)
+    except ValueError as exc:  # an unsafe header value: refused, never cleaned up silently
+        raise ProspectorError(f"the intro email cannot be written: {exc}") from exc
     return outbox.queue_message(
         session,
         {
@@ -156,6 +148,21 @@ def queue_intro(
             "created_at": now,
         },
         due=now,
+    )
+
+
+def _intro_bytes(settings: Settings, draft: Draft, message_id: str, now: datetime) -> bytes:
+    return outgoing_bytes(
+        settings,
+        mailbox=draft.mailbox,
+        to_name=draft.to_name,
+        to_address=draft.to_address,
+        rendered=Rendered(subject=draft.subject, body=draft.body),
+        message_id=message_id,
+        date=now,
+        in_reply_to=draft.in_reply_to,
+        references=draft.references,
+        cc=draft.cc,
     )
 
 

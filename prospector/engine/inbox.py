@@ -12,7 +12,9 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from email import message_from_bytes
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -24,7 +26,7 @@ from prospector.engine.inbox_queue import qualify
 from prospector.engine.progress import stop_enrollments
 from prospector.engine.reply_actions import Match, act, enroll_referrals
 from prospector.errors import ConflictError, NotFoundError, ProspectorError
-from prospector.store import inbound, inbox
+from prospector.store import inbound, inbox, outbox
 from prospector.store.db import transaction
 from prospector.store.events import record_event
 from prospector.store.outbox import Db
@@ -126,7 +128,7 @@ class Inbox:
             if person is None:
                 raise NotFoundError(f"item {item_id}: its contact is gone")
             messages = inbox.thread(conn, item.contact_id)
-            reply = next((m for m in messages if m.id == item.message_id), None)
+            reply = inbox.message_entry(conn, item.message_id)
             verdict = json.loads(reply.evidence or "{}") if reply else {}
             reply_text = str(verdict.get("visible_text") or (reply.body if reply else ""))
             return ItemView(
@@ -214,8 +216,25 @@ class Inbox:
         with transaction(self.engine) as session:
             item = _item(session, item_id)
             person = _person(session, item)
+            inbox.lock_person(session, person.contact_id)
+            now_seen = _item(session, item_id)  # as it is once nobody else decides on them
+            if now_seen.state not in inbox.PENDING or (version or item.version) != now_seen.version:
+                raise ConflictError(_already(session, item.id, version or item.version))
+            owner = inbox.open_handoff(session, person.contact_id)
+            if owner is not None:
+                raise ConflictError(
+                    f"{person.name} was already handed off to {owner[1]} (hand-off {owner[0]})"
+                )
             chosen = handoff.pick_ae(self.settings, session, name=ae, now=now)
-            draft = self._draft(session, item, person, chosen) if via == "intro" else None
+            draft = None
+            if via == "intro":
+                blocked = outbox.suppression_reason(session, person.email, person.contact_id)
+                if blocked:
+                    raise ProspectorError(
+                        f"{person.email} must not be emailed ({blocked}): hand off by call"
+                        " or transfer"
+                    )
+                draft = self._draft(session, item, person, chosen)
             decision = {"ae": chosen.name, "via": via, "users": users}
             self._decide(session, item, "accepted", now, decision, version=version)
             if users is not None:
@@ -287,7 +306,8 @@ class Inbox:
         """Back in the snoozed lane on `until`; `nurture` also nurtures the person till then."""
         if until <= now.date():
             raise ProspectorError(f"snooze until a day after today, not {until}")
-        when = datetime.combine(until, time(), tzinfo=UTC)
+        zone = ZoneInfo(self.settings.config.workspace.timezone)
+        when = datetime.combine(until, time(), tzinfo=zone).astimezone(UTC)
         with transaction(self.engine) as session:
             item = _item(session, item_id)
             decision = {"until": until.isoformat(), "nurture": nurture}
@@ -322,9 +342,26 @@ class Inbox:
                 visible_text=text,
             )
             match = Match(person, None, headers.get("mailbox", ""), "rep")
-            done = act(session, self.settings, match, verdict, message_row=item.message_id, now=now)
+            raw = inbox.raw_message(session, item.message_id)
+            reply = message_from_bytes(raw) if raw else None  # a wrong person is asked in it
+            done = act(
+                session,
+                self.settings,
+                match,
+                verdict,
+                message_row=item.message_id,
+                now=now,
+                reply=reply,
+            )
             inbound.set_outcome(
-                session, item.message_id, category=category, confidence=1.0, action=done
+                session,
+                item.message_id,
+                category=category,
+                confidence=1.0,
+                action=done,
+                evidence=json.dumps(
+                    {**verdict.as_json(), "reclassified_by": self.actor}, ensure_ascii=False
+                ),
             )
             return done
 
@@ -369,6 +406,7 @@ class Inbox:
     ) -> None:
         seen = item.version if version is None else version
         text = json.dumps(decision, default=str)
+        inbox.lock_person(session, item.contact_id)
         if not inbox.decide(
             session,
             item.id,
@@ -410,11 +448,11 @@ class Inbox:
         )
 
     def _reply_text(self, session: Db, item: inbox.Item) -> str:
-        for message in inbox.thread(session, item.contact_id):
-            if message.id == item.message_id:
-                verdict = json.loads(message.evidence or "{}")
-                return str(verdict.get("visible_text") or message.body)
-        return ""
+        message = inbox.message_entry(session, item.message_id)
+        if message is None:
+            return ""
+        verdict = json.loads(message.evidence or "{}")
+        return str(verdict.get("visible_text") or message.body)
 
     def _next_step(self, session: Db, item: inbox.Item) -> str:
         return next_step_sentence(self._reply_text(session, item)) or ""

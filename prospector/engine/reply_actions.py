@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 from prospector.config import Settings
 from prospector.domain.geo import timezone_for
 from prospector.domain.replies import Classification, Person
+from prospector.domain.replies.bounce_kind import worth_resending
 from prospector.engine.inbox_queue import queue_reply
 from prospector.engine.progress import stop_enrollments
 from prospector.engine.who_is_right import queue_who_is_right
-from prospector.store import inbound, outbox
+from prospector.store import inbound, inbox, outbox
 from prospector.store.events import record_event
 from prospector.store.outbox import Db
 
@@ -57,7 +58,7 @@ def act(
     person = match.contact
     if person is None:
         return "no known prospect: left alone"
-    if verdict.category == "other":
+    if verdict.category == "other" and verdict.report:
         return "not a reply (a receipt or report): nothing to do"
     if verdict.category == "out_of_office":
         return _out_of_office(session, settings, match, verdict, now)
@@ -86,6 +87,10 @@ def act(
         if any(line.endswith("needs review") for line in done):
             why = "referral to a role, no address"
             _queue(session, settings, person, message_row, "referral", why, verdict, now)
+    elif verdict.category == "interested" and inbox.open_handoff(session, person.id):
+        # A yes after the hand-off (a reply to the intro): the AE has them already.
+        _event(session, "reply.after_handoff", person, now, message_row)
+        done.append("already handed off: the AE has it")
     elif verdict.category == "interested":
         inbound.set_contact(session, person.id, stage="lead", updated_at=now)
         _event(session, "reply.sql_candidate", person, now, message_row)
@@ -123,7 +128,9 @@ def _bounce(
     session: Db, settings: Settings, match: Match, verdict: Classification, now: datetime
 ) -> str:
     people = inbound.contacts_by_email(session, verdict.failed_recipients)
-    if not people and match.contact is not None:
+    if not people and match.contact is not None and not verdict.failed_recipients:
+        # Only when the notice names nobody: a bounce for someone else (the AE in copy of
+        # an intro) says nothing about the prospect the thread belongs to.
         people = {match.contact.email: match.contact}
     if not people:
         return "bounce for no known prospect: left alone"
@@ -133,7 +140,9 @@ def _bounce(
         soft = verdict.bounce_kind == "soft"
         if soft and _soft_bounces(session, person.id) + 1 < limit:
             _event(session, "bounce.soft", person, now, None)
-            again = _send_again_later(session, settings, match, person, now)
+            again = ""
+            if worth_resending(verdict.evidence):
+                again = _send_again_later(session, settings, match, person, now)
             done.append(f"{person.email}: soft bounce, counted{again}")
             continue
         why = "hard-bounce" if not soft else f"{limit} soft bounces"

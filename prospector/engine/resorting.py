@@ -51,6 +51,8 @@ def resort(
         verdict = sorter(raw, domains)
         report.checked += 1
         reply = known.get(message_row)
+        if reply is not None and "reclassified_by" in json.loads(reply.evidence or "{}"):
+            continue  # a rep set this one: the rules never overrule a person
         was = reply.category if reply else ""
         with engine.begin() as conn:
             values: dict[str, object] = {

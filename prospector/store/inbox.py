@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, tuple_, update
+from sqlalchemy import func, insert, or_, select, text, tuple_, update
 
 from prospector.store.outbox import Db
 from prospector.store.tables import (
@@ -384,6 +384,26 @@ class ThreadMessage:
     action: str
 
 
+_THREAD_COLUMNS = (
+    MESSAGE.c.id,
+    MESSAGE.c.direction,
+    func.coalesce(MESSAGE.c.sent_at, MESSAGE.c.created_at),
+    MESSAGE.c.subject,
+    MESSAGE.c.body,
+    MESSAGE.c.content,
+    MESSAGE.c.state,
+    MESSAGE.c.category,
+    MESSAGE.c.evidence,
+    MESSAGE.c.action,
+)
+
+
+def message_entry(session: Db, message_id: int) -> ThreadMessage | None:
+    """One message as the thread shows it (an item's reply, however old)."""
+    row = session.execute(select(*_THREAD_COLUMNS).where(MESSAGE.c.id == message_id)).first()
+    return None if row is None else ThreadMessage(*row)
+
+
 def thread(session: Db, contact_id: int, *, limit: int = 20) -> list[ThreadMessage]:
     """What we sent this person and what they wrote, oldest first (the last `limit`)."""
     query = (
@@ -434,6 +454,23 @@ def handoffs_since(session: Db, since: datetime) -> dict[str, int]:
         .group_by(HANDOFF.c.ae)
     )
     return {str(ae): int(n) for ae, n in session.execute(query)}
+
+
+def open_handoff(session: Db, contact_id: int) -> tuple[int, str] | None:
+    """(hand-off, AE) when this person was already handed off and the task is open."""
+    row = session.execute(
+        select(HANDOFF.c.id, HANDOFF.c.ae)
+        .where(HANDOFF.c.contact_id == contact_id, HANDOFF.c.state == "open")
+        .limit(1)
+    ).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def lock_person(session: Db, contact_id: int) -> None:
+    """Decisions about one person are taken one at a time (PostgreSQL: a row lock; SQLite
+    serialises every writer anyway), so two reps deciding two of their items never
+    deadlock and the later one sees the earlier one's outcome."""
+    session.execute(select(CONTACT.c.id).where(CONTACT.c.id == contact_id).with_for_update())
 
 
 def owned_at_account(session: Db, account_id: int) -> tuple[str, datetime] | None:
@@ -489,10 +526,14 @@ def handoff_by_item(session: Db, item_id: int) -> dict[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
+# Spelled as a literal so SQLite sees the partial index's own condition (not a parameter).
+_WEBHOOK_PENDING = text("handoff.webhook_state = 'pending'")
+
+
 def due_webhooks(session: Db, now: datetime, *, limit: int) -> list[int]:
     query = (
         select(HANDOFF.c.id)
-        .where(HANDOFF.c.webhook_state == "pending", HANDOFF.c.webhook_next_at <= now)
+        .where(_WEBHOOK_PENDING, HANDOFF.c.webhook_next_at <= now)
         .order_by(HANDOFF.c.webhook_next_at, HANDOFF.c.id)
         .limit(limit)
     )

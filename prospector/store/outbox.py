@@ -379,6 +379,13 @@ def recipient(session: Db, message_id: int) -> str | None:
     return None if value is None else str(value)
 
 
+def enrollment_state(session: Db, enrollment_id: int) -> str | None:
+    found = session.execute(
+        select(ENROLLMENT.c.state).where(ENROLLMENT.c.id == enrollment_id)
+    ).scalar()
+    return None if found is None else str(found)
+
+
 def sequence_of(session: Db, enrollment_id: int) -> str | None:
     found = session.execute(
         select(ENROLLMENT.c.sequence).where(ENROLLMENT.c.id == enrollment_id)

@@ -128,3 +128,34 @@ def test_a_reply_sorted_differently_later_waits_for_review(tmp_path: Path) -> No
     [item] = listed(ws)
     assert (item["lane"], item["why"]) == ("review", "re-sorted from question to unsubscribe")
     engine.dispose()
+
+
+def test_strangers_text_is_shown_as_written_and_exported_inert(tmp_path: Path) -> None:
+    ws, engine = with_reply(tmp_path)
+    with engine.begin() as conn:  # names and titles come from other people's email
+        conn.execute(text("UPDATE account SET name = 'Alpha [inc] [/]'"))
+        conn.execute(text("UPDATE contact SET title = '=HYPERLINK(\"http://x\")'"))
+    shown = cli(ws, "inbox", "list")
+    assert shown.exit_code == 0, shown.output
+    assert "Alpha [inc] [/]" in shown.output
+    [item] = listed(ws)
+    assert cli(ws, "inbox", "accept", str(item["id"]), "--via", "call").exit_code == 0
+    [row] = list(csv.DictReader(io.StringIO(cli(ws, "export", "sqls").output)))
+    assert row["title"] == '\'=HYPERLINK("http://x")'
+    engine.dispose()
+
+
+def test_an_ae_address_with_a_display_name_is_refused_in_the_config(tmp_path: Path) -> None:
+    ws, engine = with_reply(tmp_path)
+    config = ws / "config.toml"
+    config.write_text(
+        config.read_text().replace(
+            'email = "dana.reyes@northwind.example"', 'email = "Dana <dana@northwind.example>"'
+        )
+    )
+    result = cli(ws, "inbox", "list")
+    assert result.exit_code == 3
+    assert "aes[0].email: error: 'Dana <dana@northwind.example>' is not a bare address" in (
+        result.output
+    )
+    engine.dispose()

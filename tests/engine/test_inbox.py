@@ -168,7 +168,7 @@ def test_a_snoozed_item_comes_back_on_its_day_and_nurture_is_optional(
     inbox.snooze(item.id, until=back, nurture=True, now=LATER)
     assert inbox.counts(LATER) == {"sql": 0, "review": 0, "referral": 0, "snoozed": 0}
     assert stage_of(sqlite_engine, "ann@alpha-soft.com") == "nurture"
-    due = LATER + timedelta(days=10)
+    due = LATER + timedelta(days=10, hours=5)  # midnight of that day in New York
     assert [e.id for e in inbox.page("snoozed", now=due)] == [item.id]
     # Still decidable once it is back.
     inbox.reject(item.id, reason="duplicate", now=due)
@@ -233,3 +233,13 @@ def test_rejecting_records_the_reason_and_history_lists_decisions(
     assert (row["kind"], row["actor"]) == ("inbox.rejected", "sam")
     assert json.loads(row["data"])["reason"] == "too_small"
     assert row["at"] is not None
+
+
+def test_a_reply_no_rule_understands_goes_to_a_person_not_nowhere(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    settings, _, _ = replied(sqlite_engine, tmp_path, "Great, Thursday works for us.")
+    inbox = Inbox(sqlite_engine, settings, actor="sam")
+    [entry] = inbox.page("review", now=LATER)
+    assert entry.why.startswith("the sorter is not sure (other")
+    assert enrollment_of(sqlite_engine, "ann@alpha-soft.com").state == "stopped"

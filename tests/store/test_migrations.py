@@ -164,17 +164,19 @@ def test_0006_queues_replies_that_were_waiting_for_a_person(any_engine: Engine) 
                     f" '', '', 0, '', 'ann@a.com', 'INBOX', 'interested', '', '', {stamp})"
                 )
             )
-        for kind, message in (
-            ("reply.sql_candidate", 1),
-            ("reply.review", 2),
-            ("contact.nurture", 3),
+        for kind, message, why in (
+            ("reply.sql_candidate", 1, ""),
+            ("reply.review", 2, "question"),
+            ("reply.review", 2, "question"),  # recorded twice: still one item
+            ("reply.review", 3, "referral to a role"),
+            ("contact.nurture", 3, ""),
         ):
             conn.execute(
                 text(
                     "INSERT INTO event (at, kind, contact_id, actor, data)"
                     f" VALUES ({stamp}, :kind, 1, 'ingest', :data)"
                 ),
-                {"kind": kind, "data": f'{{"message": {message}, "why": "question"}}'},
+                {"kind": kind, "data": f'{{"message": {message}, "why": "{why}"}}'},
             )
     command.upgrade(alembic_config(any_engine), "head")
     with any_engine.connect() as conn:
@@ -184,5 +186,7 @@ def test_0006_queues_replies_that_were_waiting_for_a_person(any_engine: Engine) 
     assert [tuple(r) for r in rows] == [
         (1, "sql", "open", "interested"),
         (2, "review", "open", "question"),
+        (3, "referral", "open", "referral to a role"),
     ]
+
     assert differences(any_engine) == []

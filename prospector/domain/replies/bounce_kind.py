@@ -376,3 +376,30 @@ def states_a_reason(detail: str) -> bool:
         return True
     low = detail[:2000].lower()
     return any(p.search(low) for p in (_USER_UNKNOWN, _HOST_UNKNOWN, _FULL, _TEMPORARY))
+
+
+# Soft reasons that pass with time: the same message may be sent again later. Blocks,
+# spam and policy refusals, size limits and a refused sender would only fail again (and
+# cost the mailbox its reputation), so those are counted but never re-sent.
+TRANSIENT_REASONS = frozenset(
+    {
+        "mailboxfull",
+        "expired",
+        "delayed",
+        "systemerror",
+        "systemfull",
+        "networkerror",
+        "exceedlimit",
+        "toomanyconn",
+        "mailererror",
+    }
+)
+
+
+def worth_resending(evidence: tuple[str, ...]) -> bool:
+    """Whether a soft bounce's reasons (its `soft: …` evidence line) all pass with time."""
+    for line in evidence:
+        if line.startswith("soft: "):
+            reasons = line.removeprefix("soft: ").split(" (", 1)[0].split(", ")
+            return all(r.strip() in TRANSIENT_REASONS for r in reasons)
+    return False

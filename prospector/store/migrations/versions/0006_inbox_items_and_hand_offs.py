@@ -94,11 +94,17 @@ def _queue_replies_already_waiting() -> None:
         " FROM event JOIN contact ON contact.id = event.contact_id"
         " WHERE event.kind IN ('reply.review', 'reply.sql_candidate') ORDER BY event.id"
     )).all()
+    queued = set()
     for kind, at, data, contact_id, account_id in rows:
-        message = json.loads(data or "{}").get("message")
+        details = json.loads(data or "{}")
+        message, why = details.get("message"), str(details.get("why", ""))
         if not isinstance(message, int):
             continue
         sql = kind == 'reply.sql_candidate'
+        lane = "sql" if sql else "referral" if why == "referral to a role" else "review"
+        if (message, lane) in queued:
+            continue  # one item per reply and lane, as the inbox itself keeps it
+        queued.add((message, lane))
         bind.execute(
             sa.text(
                 "INSERT INTO inbox_item (message_id, contact_id, account_id, lane, state,"
@@ -108,8 +114,8 @@ def _queue_replies_already_waiting() -> None:
             ),
             {
                 "message": message, "contact": contact_id, "account": account_id,
-                "lane": "sql" if sql else "review",
-                "why": "interested" if sql else str(json.loads(data or "{}").get("why", "")),
+                "lane": lane,
+                "why": "interested" if sql else why,
                 "at": at,
             },
         )
