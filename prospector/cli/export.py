@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from prospector.cli.workspace import Workspace, config_path
-from prospector.store.inbox import handoff_rows
+from prospector.store.handoffs import handoff_rows
 
 export_app = typer.Typer(help="Export what prospector produced (accepted SQLs).")
 

@@ -20,7 +20,7 @@ from prospector.engine.catalog import mail_domain, message_context, outgoing_byt
 from prospector.errors import NotFoundError, ProspectorError
 from prospector.mail.compose import new_message_id, reply_subject
 from prospector.mail.render import Rendered, environment, render
-from prospector.store import inbox, outbox
+from prospector.store import handoffs, inbox, outbox
 from prospector.store.outbox import Db
 
 VIAS = ("intro", "call", "transfer")
@@ -59,7 +59,7 @@ def pick_ae(
                 return ae
         known = ", ".join(ae.name for ae in aes)
         raise NotFoundError(f"no AE named {name!r} in the config (known: {known})")
-    load = inbox.handoffs_since(session, week_start(settings, now))
+    load = handoffs.handoffs_since(session, week_start(settings, now))
     free = [ae for ae in aes if load.get(ae.name, 0) < ae.capacity]
     if not free:
         raise ProspectorError(
@@ -168,7 +168,7 @@ def _intro_bytes(settings: Settings, draft: Draft, message_id: str, now: datetim
 
 def webhook_payload(session: Db, handoff_id: int) -> dict[str, Any]:
     """What a CRM needs to create the opportunity; the shape is documented in the README."""
-    rows = inbox.handoff_rows(session, handoff_id=handoff_id)
+    rows = handoffs.handoff_rows(session, handoff_id=handoff_id)
     if not rows:
         raise NotFoundError(f"no hand-off {handoff_id}")
     row = rows[0]

@@ -26,7 +26,7 @@ from prospector.engine.inbox_queue import qualify
 from prospector.engine.progress import stop_enrollments
 from prospector.engine.reply_actions import Match, act, enroll_referrals
 from prospector.errors import ConflictError, NotFoundError, ProspectorError
-from prospector.store import inbound, inbox, outbox
+from prospector.store import handoffs, inbound, inbox, outbox
 from prospector.store.db import transaction
 from prospector.store.events import record_event
 from prospector.store.outbox import Db
@@ -141,7 +141,7 @@ class Inbox:
                 checklist=qualify(conn, self.settings, person, reply_text),
                 thread=tuple(_entry(m) for m in messages),
                 reply_text=reply_text,
-                handoff=inbox.handoff_by_item(conn, item_id),
+                handoff=handoffs.handoff_by_item(conn, item_id),
             )
 
     def raw(self, item_id: int) -> bytes:
@@ -172,7 +172,7 @@ class Inbox:
     def handoffs(self, *, open_only: bool = False, ae: str | None = None) -> list[dict[str, Any]]:
         """The AEs' tasks: every hand-off, or the open ones, or one AE's."""
         with self.engine.connect() as conn:
-            rows = inbox.handoff_rows(conn)
+            rows = handoffs.handoff_rows(conn)
         if open_only:
             rows = [r for r in rows if r["state"] == "open"]
         if ae:
@@ -182,12 +182,12 @@ class Inbox:
     def finish(self, handoff_id: int, *, now: datetime) -> None:
         """The AE has taken it from here: the task is done (it no longer counts as load)."""
         with transaction(self.engine) as session:
-            found = inbox.handoff(session, handoff_id)
+            found = handoffs.handoff(session, handoff_id)
             if found is None:
                 raise NotFoundError(f"no hand-off {handoff_id}")
             if found["state"] == "done":
                 return
-            inbox.set_handoff(session, handoff_id, state="done")
+            handoffs.set_handoff(session, handoff_id, state="done")
             record_event(
                 session,
                 "handoff.done",
@@ -220,7 +220,7 @@ class Inbox:
             now_seen = _item(session, item_id)  # as it is once nobody else decides on them
             if now_seen.state not in inbox.PENDING or (version or item.version) != now_seen.version:
                 raise ConflictError(_already(session, item.id, version or item.version))
-            owner = inbox.open_handoff(session, person.contact_id)
+            owner = handoffs.open_handoff(session, person.contact_id)
             if owner is not None:
                 raise ConflictError(
                     f"{person.name} was already handed off to {owner[1]} (hand-off {owner[0]})"
@@ -243,7 +243,7 @@ class Inbox:
             stopped = self._stop_account(session, person, chosen.name, now)
             inbox.close_others(session, person.contact_id, besides=item.id, by=self.actor, now=now)
             webhook = bool(self.settings.config.handoff.webhook_url)
-            handoff_id = inbox.add_handoff(
+            handoff_id = handoffs.add_handoff(
                 session,
                 {
                     "item_id": item.id,
@@ -266,7 +266,7 @@ class Inbox:
             intro = None
             if draft is not None:
                 intro = handoff.queue_intro(session, self.settings, draft, person, now)
-                inbox.set_handoff(session, handoff_id, intro_message_id=intro)
+                handoffs.set_handoff(session, handoff_id, intro_message_id=intro)
             self._event(
                 session,
                 "handoff.created",

@@ -11,7 +11,7 @@ from datetime import datetime
 from prospector.config import Settings
 from prospector.domain.qualification import Facts, Line, checklist, priority
 from prospector.domain.seniority import Seniority
-from prospector.store import inbox
+from prospector.store import handoffs, inbox
 from prospector.store.outbox import Db
 
 CUSTOMER_TAGS = ("customer", "existing-customer", "client")
@@ -52,7 +52,7 @@ def owned_by(session: Db, person: inbox.Prospect) -> str | None:
     tags = {t for t in (person.account_tags + "," + person.contact_tags).split(",") if t}
     if tags & set(CUSTOMER_TAGS):
         return f"{person.company} is tagged as a customer"
-    owner = inbox.owned_at_account(session, person.account_id)
+    owner = handoffs.owned_at_account(session, person.account_id)
     if owner is not None:
         return f"{owner[0]} already owns {person.company} (handed off {owner[1]:%Y-%m-%d})"
     return None

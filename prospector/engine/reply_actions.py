@@ -22,7 +22,7 @@ from prospector.domain.replies.bounce_kind import worth_resending
 from prospector.engine.inbox_queue import queue_reply
 from prospector.engine.progress import stop_enrollments
 from prospector.engine.who_is_right import queue_who_is_right
-from prospector.store import inbound, inbox, outbox
+from prospector.store import handoffs, inbound, outbox
 from prospector.store.events import record_event
 from prospector.store.outbox import Db
 
@@ -87,7 +87,7 @@ def act(
         if any(line.endswith("needs review") for line in done):
             why = "referral to a role, no address"
             _queue(session, settings, person, message_row, "referral", why, verdict, now)
-    elif verdict.category == "interested" and inbox.open_handoff(session, person.id):
+    elif verdict.category == "interested" and handoffs.open_handoff(session, person.id):
         # A yes after the hand-off (a reply to the intro): the AE has them already.
         _event(session, "reply.after_handoff", person, now, message_row)
         done.append("already handed off: the AE has it")

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from prospector.config import Settings
 from prospector.domain.retrying import retry_delay
 from prospector.engine.handoff import payload_bytes, webhook_payload
-from prospector.store import inbox
+from prospector.store import handoffs
 from prospector.store.db import transaction
 from prospector.store.events import record_event
 
@@ -126,7 +126,7 @@ def deliver_due(
     if not settings.config.handoff.webhook_url:
         return report
     with engine.connect() as conn:
-        due = inbox.due_webhooks(conn, now, limit=limit)
+        due = handoffs.due_webhooks(conn, now, limit=limit)
     for handoff_id in due:
         if stopping():
             break
@@ -174,7 +174,7 @@ def _record(
     None if the row is no longer pending (nothing to record)."""
     most = settings.config.handoff.webhook_max_attempts
     with transaction(engine) as session:
-        row = inbox.handoff(session, handoff_id)
+        row = handoffs.handoff(session, handoff_id)
         if row is None or row["webhook_state"] != "pending":
             return None
         attempts = int(row["webhook_attempts"]) + 1
@@ -182,7 +182,7 @@ def _record(
         if posted.status is not None:
             data["status"] = posted.status
         if posted.delivered:
-            inbox.set_handoff(
+            handoffs.set_handoff(
                 session,
                 handoff_id,
                 webhook_state="delivered",
@@ -201,7 +201,7 @@ def _record(
             return "delivered"
         error = posted.describe()
         if posted.permanent or attempts >= most:
-            inbox.set_handoff(
+            handoffs.set_handoff(
                 session,
                 handoff_id,
                 webhook_state="failed",
@@ -225,7 +225,7 @@ def _record(
             )
             return "failed"
         next_at = now + retry_delay(attempts)
-        inbox.set_handoff(
+        handoffs.set_handoff(
             session,
             handoff_id,
             webhook_attempts=attempts,
