@@ -24,7 +24,7 @@ from prospector.domain.replies import Classification, Person
 from prospector.engine import handoff
 from prospector.engine.inbox_queue import qualify
 from prospector.engine.progress import stop_enrollments
-from prospector.engine.reply_actions import Match, act, enroll_referrals
+from prospector.engine.reply_actions import COLLEAGUE_REPLIED, Match, act, enroll_referrals
 from prospector.errors import ConflictError, NotFoundError, ProspectorError
 from prospector.store import handoffs, inbound, inbox, outbox
 from prospector.store.db import transaction
@@ -38,6 +38,7 @@ REJECT_REASONS = {
     "not_interested": "dead",
     "duplicate": "duplicate",
 }
+ACCOUNT_REJECTIONS = ("not_a_fit", "too_small")  # the company itself is wrong: colleagues stop
 RECLASSIFY_TO = (
     "interested",
     "not_now",
@@ -293,6 +294,7 @@ class Inbox:
             stage = REJECT_REASONS[reason]
             if stage is not None:
                 inbound.set_contact(session, item.contact_id, stage=stage, updated_at=now)
+            self._settle_colleagues(session, item, reason, now)
 
     def snooze(
         self,
@@ -446,6 +448,30 @@ class Inbox:
             reply_row=item.message_id,
             next_step=self._next_step(session, item),
         )
+
+    def _settle_colleagues(self, session: Db, item: inbox.Item, reason: str, now: datetime) -> None:
+        """Colleagues paused by this person's yes: an account that is no fit stops; for
+        any other reason their sequences go on (someone else there may be right)."""
+        waiting = inbox.paused_at_account(session, item.account_id, COLLEAGUE_REPLIED)
+        if not waiting:
+            return
+        if reason in ACCOUNT_REJECTIONS:
+            why = f"the account was rejected ({reason})"
+            stop_enrollments(session, waiting, reason=why, now=now, actor=self.actor)
+            return
+        inbound.set_enrollments(
+            session, [e for e, _ in waiting], state="active", reason="", updated_at=now
+        )
+        for enrollment_id, contact_id in waiting:
+            record_event(
+                session,
+                "enrollment.resumed",
+                at=now,
+                contact_id=contact_id,
+                enrollment_id=enrollment_id,
+                actor=self.actor,
+                data={"why": f"the colleague's reply was rejected ({reason})"},
+            )
 
     def _reply_text(self, session: Db, item: inbox.Item) -> str:
         message = inbox.message_entry(session, item.message_id)

@@ -28,6 +28,7 @@ from prospector.store.outbox import Db
 
 ACTOR = "ingest"
 POSITIVE = ("interested", "referral")
+COLLEAGUE_REPLIED = "a colleague replied"  # why colleagues wait: the inbox resumes or stops them
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def act(
         # Before any referral is enrolled: the people named are not colleagues to pause.
         others = inbound.active_at_account(session, person.account_id, besides=person.id)
         inbound.set_enrollments(
-            session, others, state="paused", reason="a colleague replied", updated_at=now
+            session, others, state="paused", reason=COLLEAGUE_REPLIED, updated_at=now
         )
         if others:
             done.append(f"paused {len(others)} colleague(s)")

@@ -372,6 +372,16 @@ def live_at_account(session: Db, account_id: int) -> list[tuple[int, int]]:
     return [(int(e), int(c)) for e, c in session.execute(query)]
 
 
+def paused_at_account(session: Db, account_id: int, reason: str) -> list[tuple[int, int]]:
+    """(enrollment, contact) paused at the account for `reason`."""
+    query = select(ENROLLMENT.c.id, ENROLLMENT.c.contact_id).where(
+        ENROLLMENT.c.account_id == account_id,
+        ENROLLMENT.c.state == "paused",
+        ENROLLMENT.c.reason == reason,
+    )
+    return [(int(e), int(c)) for e, c in session.execute(query)]
+
+
 # --- the thread ---------------------------------------------------------------------------
 
 

@@ -243,3 +243,16 @@ def test_a_reply_no_rule_understands_goes_to_a_person_not_nowhere(
     [entry] = inbox.page("review", now=LATER)
     assert entry.why.startswith("the sorter is not sure (other")
     assert enrollment_of(sqlite_engine, "ann@alpha-soft.com").state == "stopped"
+
+
+@pytest.mark.parametrize(
+    ("reason", "colleague"), [("no_authority", "active"), ("too_small", "stopped")]
+)
+def test_rejecting_a_yes_resumes_or_stops_the_colleagues_it_paused(
+    sqlite_engine: Engine, tmp_path: Path, reason: str, colleague: str
+) -> None:
+    settings, _, _ = replied(sqlite_engine, tmp_path, YES)
+    assert enrollment_of(sqlite_engine, "al@alpha-soft.com").state == "paused"
+    [item] = items(sqlite_engine)
+    Inbox(sqlite_engine, settings, actor="sam").reject(item.id, reason=reason, now=LATER)
+    assert enrollment_of(sqlite_engine, "al@alpha-soft.com").state == colleague
