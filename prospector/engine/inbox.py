@@ -390,8 +390,8 @@ class Inbox:
                 raise NotFoundError(f"item {item_id}: its contact is gone")
             match = Match(person, None, headers.get("mailbox", ""), "rep")
             named = [Person(name=name or None, email=email.lower(), title=title or None)]
-            done = enroll_referrals(session, self.settings, match, named, now, item.message_id)
-            return "; ".join(done)
+            referred = enroll_referrals(session, self.settings, match, named, now, item.message_id)
+            return "; ".join(referred.done)
 
     # --- helpers ------------------------------------------------------------------------
 

@@ -32,6 +32,15 @@ COLLEAGUE_REPLIED = "a colleague replied"  # why colleagues wait: the inbox resu
 
 
 @dataclass(frozen=True)
+class Referred:
+    """What enrolling the people a reply named did, in words; `to_a_role`: it named nobody
+    with an address, so a person has to find them."""
+
+    done: list[str]
+    to_a_role: bool
+
+
+@dataclass(frozen=True)
 class Match:
     """Who a message is about, and how that was found (for the evidence shown to reps)."""
 
@@ -84,8 +93,9 @@ def act(
         _event(session, "contact.unsubscribed", person, now, message_row)
         done.append("suppressed for every sequence")
     elif verdict.category == "referral":
-        done += enroll_referrals(session, settings, match, verdict.referrals, now, message_row)
-        if any(line.endswith("needs review") for line in done):
+        referred = enroll_referrals(session, settings, match, verdict.referrals, now, message_row)
+        done += referred.done
+        if referred.to_a_role:
             why = "referral to a role, no address"
             _queue(session, settings, person, message_row, "referral", why, verdict, now)
     elif verdict.category == "interested" and handoffs.open_handoff(session, person.id):
@@ -110,10 +120,10 @@ def act(
         asked = queue_who_is_right(
             session, settings, person=person, mailbox_id=match.mailbox, reply=reply, now=now
         )
-        if "a human should ask" in asked:
+        if not asked.queued:
             why = "wrong person: ask who would be right"
             _queue(session, settings, person, message_row, "review", why, verdict, now)
-        done.append(asked)
+        done.append(asked.done)
     else:  # a question (or a wrong person without the message): a person answers these
         _event(session, "reply.review", person, now, message_row, why=verdict.category)
         why = verdict.category.replace("_", " ")
@@ -185,7 +195,7 @@ def _out_of_office(
     done = [f"paused {len(outbox_ids)} sequence(s) until {resume.date()}"]
     stand_ins = [p for p in verdict.alternates if p.email]
     if stand_ins:
-        done += enroll_referrals(session, settings, match, stand_ins, now, None)
+        done += enroll_referrals(session, settings, match, stand_ins, now, None).done
     return "; ".join(done)
 
 
@@ -196,13 +206,13 @@ def enroll_referrals(
     people: tuple[Person, ...] | list[Person],
     now: datetime,
     message_row: int | None,
-) -> list[str]:
+) -> Referred:
     referrer = match.contact
     assert referrer is not None
     named = [p for p in people if p.email]
     if not named:
         _event(session, "reply.review", referrer, now, message_row, why="referral to a role")
-        return ["referral to a role, no address: needs review"]
+        return Referred(["referral to a role, no address: needs review"], to_a_role=True)
     done = []
     known = inbound.contacts_by_email(session, [p.email or "" for p in named])
     sequence = settings.config.replies.referral_sequence
@@ -224,7 +234,7 @@ def enroll_referrals(
             actor=ACTOR,
             data={"referred_by": referrer.id, "message": message_row},
         )
-    return done
+    return Referred(done, to_a_role=False)
 
 
 # --- small helpers -------------------------------------------------------------------------

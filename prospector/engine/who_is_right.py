@@ -9,6 +9,7 @@ it inside the send window, honouring suppressions, then records the outcome.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
 
@@ -23,6 +24,14 @@ from prospector.store.outbox import Db
 TEMPLATE = "who_is_right"
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What was done, in words, and whether the question is on its way (else a human asks)."""
+
+    done: str
+    queued: bool
+
+
 def queue_who_is_right(
     session: Db,
     settings: Settings,
@@ -31,12 +40,14 @@ def queue_who_is_right(
     mailbox_id: str,
     reply: Message,
     now: datetime,
-) -> str:
-    """Write the follow-up, due now; returns what was done (or why not) in words."""
+) -> Asked:
+    """Write the follow-up, due now; says what was done (or why not)."""
     mailbox = _mailbox(settings, mailbox_id)
     found = outbox.contact_and_account(session, person.id)
     if mailbox is None or found is None:
-        return "wrong person: a human should ask who would be right (no mailbox or contact)"
+        return Asked(
+            "wrong person: a human should ask who would be right (no mailbox or contact)", False
+        )
     contact, account = found
     their_id = str(reply.get("Message-ID", "")).strip()
     thread = [*str(reply.get("References", "")).split(), their_id] if their_id else []
@@ -57,7 +68,9 @@ def queue_who_is_right(
             references=thread,
         )
     except (SequenceError, ValueError) as exc:
-        return f"wrong person: could not write the follow-up ({exc}); a human should ask"
+        return Asked(
+            f"wrong person: could not write the follow-up ({exc}); a human should ask", False
+        )
     outbox.queue_message(
         session,
         {
@@ -75,7 +88,7 @@ def queue_who_is_right(
         },
         due=now,
     )
-    return "wrong person: asked who would be right (queued in the same thread)"
+    return Asked("wrong person: asked who would be right (queued in the same thread)", True)
 
 
 def _mailbox(settings: Settings, mailbox_id: str) -> Mailbox | None:
