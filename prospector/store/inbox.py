@@ -422,18 +422,7 @@ def message_entry(session: Db, message_id: int) -> ThreadMessage | None:
 def thread(session: Db, contact_id: int, *, limit: int = 20) -> list[ThreadMessage]:
     """What we sent this person and what they wrote, oldest first (the last `limit`)."""
     query = (
-        select(
-            MESSAGE.c.id,
-            MESSAGE.c.direction,
-            func.coalesce(MESSAGE.c.sent_at, MESSAGE.c.created_at),
-            MESSAGE.c.subject,
-            MESSAGE.c.body,
-            MESSAGE.c.content,
-            MESSAGE.c.state,
-            MESSAGE.c.category,
-            MESSAGE.c.evidence,
-            MESSAGE.c.action,
-        )
+        select(*_THREAD_COLUMNS)
         .where(MESSAGE.c.contact_id == contact_id)
         .order_by(MESSAGE.c.id.desc())
         .limit(limit)
