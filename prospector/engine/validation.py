@@ -103,8 +103,26 @@ def _config_problems(settings: Settings) -> list[Problem]:
         message = "must start with https:// (one-click unsubscribe, RFC 8058)"
         key = "sender.unsubscribe_url"
         problems.append(Problem(file, message, line("sender", "unsubscribe_url"), key))
+    problems += _webhook_problems(settings, line)
     if all(p.severity != "error" for p in problems):
         problems += _mailbox_compose_problems(settings, line)
+    return problems
+
+
+def _webhook_problems(settings: Settings, line: _LineFinder) -> list[Problem]:
+    """A hand-off carries a prospect's name and address: it should travel signed and in TLS."""
+    handoff, file = settings.config.handoff, str(settings.path)
+    if not handoff.webhook_url:
+        return []
+    problems = []
+    if handoff.webhook_url.startswith("http://"):
+        message = "is plain http: hand-offs (names, addresses) would cross the network unencrypted"
+        where = line("handoff", "webhook_url")
+        problems.append(Problem(file, message, where, "handoff.webhook_url", "warning"))
+    if not handoff.webhook_secret_env:
+        message = "is empty: hand-offs go unsigned; the receiver cannot tell them from forgeries"
+        where = line("handoff", "webhook_secret_env")
+        problems.append(Problem(file, message, where, "handoff.webhook_secret_env", "warning"))
     return problems
 
 

@@ -387,3 +387,13 @@ def test_a_missing_template_does_not_stop_the_other_steps_being_checked(ws: Sett
         ("ask.toml", "steps[1].template"),
         ("ask.txt", "contact.fn"),
     ]
+
+
+def test_an_unsigned_or_plain_http_webhook_is_warned_about(tmp_path: Path) -> None:
+    config = CONFIG + '\n[handoff]\nwebhook_url = "http://crm.example/hook"\n'
+    found = [p for p in validate_workspace(make_workspace(tmp_path, config)) if p.key]
+    webhook = sorted((p.key, p.severity) for p in found if p.key.startswith("handoff."))
+    assert webhook == [
+        ("handoff.webhook_secret_env", "warning"),
+        ("handoff.webhook_url", "warning"),
+    ]
