@@ -42,7 +42,7 @@ from textual._compositor import CompositorUpdate
 
 from bench.dispatch import workspace
 from prospector.cli.inbox_app import PAGE, PREFETCH, InboxApp, QueueScreen
-from prospector.engine.inbox import Inbox
+from prospector.engine.inbox import ReviewQueue
 from prospector.store import inbox
 from prospector.store.db import make_engine, upgrade
 from prospector.store.inbox import QueueEntry
@@ -244,7 +244,7 @@ async def _until(check: Callable[[], float | None], limit: float = 5.0) -> float
     return found
 
 
-async def _first_screen(service: Inbox) -> float:
+async def _first_screen(service: ReviewQueue) -> float:
     """Launch to the first frame showing the list and the first item's detail."""
     started = time.perf_counter()
     app = InboxApp(service, now=_clock)
@@ -266,7 +266,9 @@ async def _move(app: InboxApp, frames: Frames) -> float:
     return painted - started
 
 
-async def _moves(service: Inbox, moves: int, *, gap: float) -> tuple[list[float], list[float]]:
+async def _moves(
+    service: ReviewQueue, moves: int, *, gap: float
+) -> tuple[list[float], list[float]]:
     """Key j to the frame showing the next item, `gap` seconds after the last frame:
     (moves within the loaded page, moves that ask for the next page)."""
     plain: list[float] = []
@@ -290,7 +292,7 @@ async def _moves(service: Inbox, moves: int, *, gap: float) -> tuple[list[float]
     return plain, paging
 
 
-async def _pressed(service: Inbox, moves: int) -> list[float]:
+async def _pressed(service: ReviewQueue, moves: int) -> list[float]:
     """The same move through `pilot.press`, which also waits for idle (twice, >= 20 ms)."""
     taken = []
     app = InboxApp(service, now=_clock)
@@ -320,7 +322,7 @@ def _timed(run: Callable[[], object], times: int) -> float:
     return statistics.median(taken)
 
 
-def _store_reads(engine: Engine, service: Inbox) -> Iterator[str]:
+def _store_reads(engine: Engine, service: ReviewQueue) -> Iterator[str]:
     with engine.connect() as conn:
         first = inbox.page(conn, "sql", now=NOW, limit=PAGE)
         deep = inbox.page(conn, "sql", now=NOW, limit=PAGE, after=inbox.sort_key(first[-1]))
@@ -396,7 +398,7 @@ def main() -> None:
         started = time.perf_counter()
         populate(engine, args.items)
         print(f"wrote {args.items:,} pending items in {time.perf_counter() - started:.1f} s")
-        service = Inbox(engine, settings, actor="bench")
+        service = ReviewQueue(engine, settings, actor="bench")
         print("counts:", service.counts(NOW))
         print("store reads (median of 21):")
         for line in _store_reads(engine, service):

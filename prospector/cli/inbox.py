@@ -13,8 +13,7 @@ from rich.text import Text
 
 from prospector.cli.output import console
 from prospector.cli.workspace import Workspace, config_path
-from prospector.engine.inbox import Inbox as InboxService
-from prospector.engine.inbox import ItemView
+from prospector.engine.inbox import ItemView, ReviewQueue
 from prospector.store.inbox import LANES, QueueEntry
 
 inbox_app = typer.Typer(
@@ -33,9 +32,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(inbox_app, name="inbox")
 
 
-def _service(ctx: typer.Context, actor: str | None = None) -> InboxService:
+def _service(ctx: typer.Context, actor: str | None = None) -> ReviewQueue:
     workspace = Workspace.open(config_path(ctx.obj))
-    return InboxService(workspace.engine, workspace.settings, actor=actor)
+    return ReviewQueue(workspace.engine, workspace.settings, actor=actor)
 
 
 def _root(ctx: typer.Context) -> Any:

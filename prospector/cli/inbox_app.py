@@ -38,7 +38,7 @@ from prospector.cli.inbox_windows import (
     SnoozeChoice,
     SnoozeWindow,
 )
-from prospector.engine.inbox import RECLASSIFY_TO, REJECT_REASONS, Inbox, ItemView
+from prospector.engine.inbox import RECLASSIFY_TO, REJECT_REASONS, ItemView, ReviewQueue
 from prospector.errors import ConflictError, ProspectorError
 from prospector.store.inbox import LANES, QueueEntry, sort_key
 
@@ -169,7 +169,7 @@ class QueueScreen(Screen[None]):
     #detail { width: 1fr; height: 100%; padding: 0 1; }
     """
 
-    def __init__(self, service: Inbox, now: Clock) -> None:
+    def __init__(self, service: ReviewQueue, now: Clock) -> None:
         super().__init__()
         self.service = service
         self.now = now
@@ -441,12 +441,12 @@ def _option(entry: QueueEntry) -> Option:
 
 
 class InboxApp(App[None]):
-    """The review screen over one `Inbox` service; `now` is injectable for tests."""
+    """The review screen over one `ReviewQueue` service; `now` is injectable for tests."""
 
     TITLE = "prospector inbox"
     ENABLE_COMMAND_PALETTE = False
 
-    def __init__(self, service: Inbox, *, now: Clock = _utc_now) -> None:
+    def __init__(self, service: ReviewQueue, *, now: Clock = _utc_now) -> None:
         super().__init__()
         self.service = service
         self.now = now
@@ -461,5 +461,5 @@ class InboxApp(App[None]):
         return screen
 
 
-def run_app(service: Inbox) -> None:
+def run_app(service: ReviewQueue) -> None:
     InboxApp(service).run()

@@ -30,7 +30,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from prospector.engine import handoff
-from prospector.engine.inbox import Inbox, ItemView
+from prospector.engine.inbox import ItemView, ReviewQueue
 from prospector.errors import ProspectorError
 
 SNOOZE_DAYS = 7
@@ -203,7 +203,7 @@ class AcceptWindow(Window):
     AcceptWindow .row Label { width: 17; }
     """
 
-    def __init__(self, service: Inbox, view: ItemView, now: datetime) -> None:
+    def __init__(self, service: ReviewQueue, view: ItemView, now: datetime) -> None:
         super().__init__()
         self.service = service
         self.view = view
@@ -290,7 +290,7 @@ class AcceptWindow(Window):
         self.dismiss(AcceptChoice(self.chosen_ae(), self.chosen_via(), users))
 
 
-def _least_loaded(service: Inbox, now: datetime) -> tuple[str | None, str]:
+def _least_loaded(service: ReviewQueue, now: datetime) -> tuple[str | None, str]:
     """The AE accepting picks by default (fewest hand-offs this week), or why there is none."""
     try:
         return service.default_ae(now), ""

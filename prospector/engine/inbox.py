@@ -95,7 +95,7 @@ def rep_name(settings: Settings) -> str:
         return "rep"
 
 
-class Inbox:
+class ReviewQueue:
     """The queue over one database; `actor` is recorded on every decision."""
 
     def __init__(self, engine: Engine, settings: Settings, *, actor: str | None = None) -> None:

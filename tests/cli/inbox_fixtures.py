@@ -18,7 +18,7 @@ from textual.app import App
 
 from prospector.adapters.sandbox_reply import reply_to
 from prospector.config import Mailbox, Settings
-from prospector.engine.inbox import Inbox
+from prospector.engine.inbox import ReviewQueue
 from prospector.engine.ingest import FolderState, Ingester
 from prospector.store import inbox
 from prospector.store.tables import CONTACT, HANDOFF, INBOX_ITEM
@@ -80,7 +80,7 @@ class FakeMailbox:
 class Queue:
     engine: Engine
     settings: Settings
-    service: Inbox
+    service: ReviewQueue
 
     def item_of(self, email: str) -> int:
         """The newest item of the person with this address."""
@@ -131,7 +131,7 @@ def make_queue(
 
     report = Ingester(engine, settings, open_inbox)(READ_AT)
     assert report.processed == len(replies), report
-    return Queue(engine, settings, Inbox(engine, settings, actor=actor))
+    return Queue(engine, settings, ReviewQueue(engine, settings, actor=actor))
 
 
 def _enter_users(engine: Engine, replies: Sequence[Reply]) -> None:

@@ -17,7 +17,7 @@ from textual.widgets import OptionList, Static
 
 from prospector.cli import inbox_app
 from prospector.cli.inbox_app import HIGHLIGHT, InboxApp, QueueScreen
-from prospector.engine.inbox import Inbox
+from prospector.engine.inbox import ReviewQueue
 from prospector.store.tables import ACCOUNT, CONTACT, ENROLLMENT, INBOX_ITEM
 from tests.cli.conftest import cli
 from tests.cli.inbox_fixtures import ANN, BOB, NOW, Queue, Reply, make_queue, notices, screen_text
@@ -421,5 +421,5 @@ def test_prospector_inbox_without_a_subcommand_opens_the_screen(
     result = cli(ws, "inbox")
     assert result.exit_code == 0, result.output
     [app] = opened
-    assert isinstance(app.service, Inbox)
+    assert isinstance(app.service, ReviewQueue)
     assert app.service.settings.path.resolve() == (ws / "config.toml").resolve()

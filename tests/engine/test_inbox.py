@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from prospector.adapters.sandbox_reply import reply_to
 from prospector.config import Settings
-from prospector.engine.inbox import Inbox
+from prospector.engine.inbox import ReviewQueue
 from prospector.errors import ConflictError, ProspectorError
 from prospector.store.tables import Contact, Enrollment, Event, Handoff, InboxItem, Message
 from tests.engine.dispatch_kit import (
@@ -65,7 +65,7 @@ def test_an_interested_reply_waits_in_the_sql_lane_with_its_checklist_and_thread
     any_engine: Engine, tmp_path: Path
 ) -> None:
     settings, _, _ = replied(any_engine, tmp_path, YES)
-    inbox = Inbox(any_engine, settings, actor="sam")
+    inbox = ReviewQueue(any_engine, settings, actor="sam")
     assert inbox.counts(LATER) == {"sql": 1, "review": 0, "referral": 0, "snoozed": 0}
     [entry] = inbox.page("sql", now=LATER)
     assert (entry.email, entry.company, entry.why) == ("ann@alpha-soft.com", "Alpha", "interested")
@@ -85,7 +85,7 @@ def test_accepting_hands_off_once_stops_the_account_and_sends_the_intro_with_the
     any_engine: Engine, tmp_path: Path
 ) -> None:
     settings, recorder, _ = replied(any_engine, tmp_path, YES)
-    inbox = Inbox(any_engine, settings, actor="sam")
+    inbox = ReviewQueue(any_engine, settings, actor="sam")
     [item] = items(any_engine)
     draft = inbox.draft(item.id, ae=None, now=LATER)
     assert draft.cc == ("Dana Reyes", "dana.reyes@northwind.example")
@@ -130,7 +130,10 @@ def test_two_reps_deciding_at_once_one_wins_the_other_is_told(
     any_engine: Engine, tmp_path: Path
 ) -> None:
     settings, _, _ = replied(any_engine, tmp_path, YES)
-    sam, kim = Inbox(any_engine, settings, actor="sam"), Inbox(any_engine, settings, actor="kim")
+    sam, kim = (
+        ReviewQueue(any_engine, settings, actor="sam"),
+        ReviewQueue(any_engine, settings, actor="kim"),
+    )
     [item] = items(any_engine)
     seen_by_sam, seen_by_kim = sam.view(item.id).item.version, kim.view(item.id).item.version
     sam.accept(item.id, now=LATER, via="call", version=seen_by_sam)
@@ -144,7 +147,7 @@ def test_a_question_goes_to_review_and_reclassifying_applies_the_new_category(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     settings, _, _ = replied(sqlite_engine, tmp_path, QUESTION)
-    inbox = Inbox(sqlite_engine, settings, actor="sam")
+    inbox = ReviewQueue(sqlite_engine, settings, actor="sam")
     [entry] = inbox.page("review", now=LATER)
     assert entry.why == "question"
     done = inbox.reclassify(entry.id, category="interested", now=LATER)
@@ -162,7 +165,7 @@ def test_a_snoozed_item_comes_back_on_its_day_and_nurture_is_optional(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     settings, _, _ = replied(sqlite_engine, tmp_path, QUESTION)
-    inbox = Inbox(sqlite_engine, settings, actor="sam")
+    inbox = ReviewQueue(sqlite_engine, settings, actor="sam")
     [item] = items(sqlite_engine)
     back = (LATER + timedelta(days=10)).date()
     inbox.snooze(item.id, until=back, nurture=True, now=LATER)
@@ -181,7 +184,7 @@ def test_a_referral_without_an_address_waits_until_the_rep_adds_the_person(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     settings, _, _ = replied(sqlite_engine, tmp_path, ROLE_REFERRAL, colleagues=False)
-    inbox = Inbox(sqlite_engine, settings, actor="sam")
+    inbox = ReviewQueue(sqlite_engine, settings, actor="sam")
     [entry] = inbox.page("referral", now=LATER)
     view = inbox.view(entry.id)
     assert view.referrals[0]["name"] == "Jane Smith"
@@ -208,7 +211,7 @@ def test_the_default_ae_is_the_least_loaded_this_week_under_capacity(
     from prospector.config import load_settings
 
     settings = load_settings(path)
-    inbox = Inbox(sqlite_engine, settings, actor="sam")
+    inbox = ReviewQueue(sqlite_engine, settings, actor="sam")
     [item] = items(sqlite_engine)
     # Both have 0 this week: the first listed wins the tie.
     assert inbox.draft(item.id, ae=None, now=LATER).cc[0] == "Dana Reyes"
@@ -223,7 +226,7 @@ def test_rejecting_records_the_reason_and_history_lists_decisions(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     settings, _, _ = replied(sqlite_engine, tmp_path, YES)
-    inbox = Inbox(sqlite_engine, settings, actor="sam")
+    inbox = ReviewQueue(sqlite_engine, settings, actor="sam")
     [item] = items(sqlite_engine)
     with pytest.raises(ProspectorError, match="reason must be one of"):
         inbox.reject(item.id, reason="meh", now=LATER)
@@ -239,7 +242,7 @@ def test_a_reply_no_rule_understands_goes_to_a_person_not_nowhere(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     settings, _, _ = replied(sqlite_engine, tmp_path, "Great, Thursday works for us.")
-    inbox = Inbox(sqlite_engine, settings, actor="sam")
+    inbox = ReviewQueue(sqlite_engine, settings, actor="sam")
     [entry] = inbox.page("review", now=LATER)
     assert entry.why.startswith("the sorter is not sure (other")
     assert enrollment_of(sqlite_engine, "ann@alpha-soft.com").state == "stopped"
@@ -254,5 +257,5 @@ def test_rejecting_a_yes_resumes_or_stops_the_colleagues_it_paused(
     settings, _, _ = replied(sqlite_engine, tmp_path, YES)
     assert enrollment_of(sqlite_engine, "al@alpha-soft.com").state == "paused"
     [item] = items(sqlite_engine)
-    Inbox(sqlite_engine, settings, actor="sam").reject(item.id, reason=reason, now=LATER)
+    ReviewQueue(sqlite_engine, settings, actor="sam").reject(item.id, reason=reason, now=LATER)
     assert enrollment_of(sqlite_engine, "al@alpha-soft.com").state == colleague

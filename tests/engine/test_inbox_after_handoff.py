@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from prospector.adapters.sandbox_reply import reply_to
-from prospector.engine.inbox import Inbox
+from prospector.engine.inbox import ReviewQueue
 from prospector.engine.resorting import resort
 from prospector.errors import ConflictError
 from prospector.store.tables import Contact, Handoff, InboxItem, Message, Suppression
@@ -34,7 +34,7 @@ def test_a_yes_after_the_hand_off_is_left_to_the_ae_never_a_second_hand_off(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     settings, recorder, mail = replied(sqlite_engine, tmp_path, YES, colleagues=False)
-    inbox = Inbox(sqlite_engine, settings, actor="sam")
+    inbox = ReviewQueue(sqlite_engine, settings, actor="sam")
     [item] = items(sqlite_engine)
     inbox.accept(item.id, now=LATER, via="intro")
     tick(dispatcher(sqlite_engine, settings, recorder), DAY_AFTER)
@@ -62,8 +62,8 @@ def test_deciding_another_item_of_a_person_just_handed_off_is_refused(
     ingester(sqlite_engine, settings, mail)(LATER + timedelta(minutes=5))
     review, sql = items(sqlite_engine)
     sam, kim = (
-        Inbox(sqlite_engine, settings, actor="sam"),
-        Inbox(sqlite_engine, settings, actor="kim"),
+        ReviewQueue(sqlite_engine, settings, actor="sam"),
+        ReviewQueue(sqlite_engine, settings, actor="kim"),
     )
     seen = kim.view(review.id).item.version
     sam.accept(sql.id, now=LATER, via="call")
@@ -76,7 +76,7 @@ def test_a_bounce_of_the_aes_copy_does_not_suppress_the_prospect(
 ) -> None:
     settings, recorder, mail = replied(sqlite_engine, tmp_path, YES, colleagues=False)
     [item] = items(sqlite_engine)
-    Inbox(sqlite_engine, settings, actor="sam").accept(item.id, now=LATER, via="intro")
+    ReviewQueue(sqlite_engine, settings, actor="sam").accept(item.id, now=LATER, via="intro")
     tick(dispatcher(sqlite_engine, settings, recorder), DAY_AFTER)
     intro_id = BytesHeaderParser().parsebytes(recorder.sent[-1].data)["Message-ID"]
     mail.add(dsn(intro_id, "dana.reyes@northwind.example"))
@@ -127,7 +127,7 @@ def test_reclassifying_to_wrong_person_asks_who_would_be_right_and_re_sorts_keep
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     settings, _, _ = replied(sqlite_engine, tmp_path, QUESTION, colleagues=False)
-    inbox = Inbox(sqlite_engine, settings, actor="sam")
+    inbox = ReviewQueue(sqlite_engine, settings, actor="sam")
     [item] = items(sqlite_engine)
     done = inbox.reclassify(item.id, category="wrong_person", now=LATER)
     assert "asked who would be right" in done

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from prospector.adapters.sandbox_reply import reply_to
 from prospector.config import load_settings
-from prospector.engine.inbox import Inbox
+from prospector.engine.inbox import ReviewQueue
 from prospector.errors import ConflictError
 from prospector.store.db import make_engine
 from prospector.store.tables import Event, Handoff, InboxItem
@@ -28,7 +28,7 @@ def _rep(
 ) -> None:
     """Read the item as a rep would (its version), wait for the other rep, then decide."""
     engine = make_engine(url)
-    inbox = Inbox(engine, load_settings(Path(config)), actor=actor)
+    inbox = ReviewQueue(engine, load_settings(Path(config)), actor=actor)
     version = inbox.view(item_id).item.version
     gate.wait(timeout=30)
     try:

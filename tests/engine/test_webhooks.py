@@ -21,7 +21,7 @@ from prospector.adapters.webhook import HttpPoster
 from prospector.config import Settings
 from prospector.domain.signing import verify
 from prospector.engine.handoff import payload_bytes, webhook_payload
-from prospector.engine.inbox import Inbox
+from prospector.engine.inbox import ReviewQueue
 from prospector.engine.webhooks import HandoffJob, Posted, Request, deliver_due
 from prospector.store import inbox as store_inbox
 from prospector.store.tables import Event, Handoff
@@ -70,7 +70,7 @@ def handed_off(
     for sent in recorder.sent:
         mail.add(reply_to(sent.data, body=YES))
     assert ingester(engine, settings, mail)(LATER).processed == len(companies)
-    rep = Inbox(engine, settings, actor="sam")
+    rep = ReviewQueue(engine, settings, actor="sam")
     items = [entry.id for entry in rep.page("sql", now=LATER)]
     assert len(items) == len(companies)
     return settings, [rep.accept(item, now=LATER, via="call").handoff_id for item in items]
