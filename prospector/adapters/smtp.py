@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+from dataclasses import replace
 from types import TracebackType
 
 import aiosmtplib
@@ -138,7 +139,8 @@ class SmtpTransport:
         self._last_used = asyncio.get_running_loop().time()
         if recipient in refused:  # accepted for a copy only: the prospect's address failed
             code, text = refused[recipient]
-            return reply_delivery(code, text, Scope.RECIPIENT)
+            failed = reply_delivery(code, text, Scope.RECIPIENT)
+            return replace(failed, copies_sent=any(c not in refused for c in copies))
         return Delivery(Verdict.SENT, code=250, detail=reply)
 
     async def _session(self) -> aiosmtplib.SMTP:

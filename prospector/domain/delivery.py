@@ -35,6 +35,7 @@ class Delivery:
     scope: Scope = Scope.NONE
     code: int | None = None  # the SMTP reply code, when the server gave one
     detail: str = ""  # the server's text or the local error, for the log and `status`
+    copies_sent: bool = False  # the prospect's address failed, but the copies (an AE) got it
 
     @property
     def sent(self) -> bool:

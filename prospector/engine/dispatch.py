@@ -537,6 +537,9 @@ class Dispatcher:
                         state=outbox.RETRY,
                         next_attempt_at=now + retry_delay(attempt.attempts),
                         error=_describe(delivery),
+                        # the copies have it (greylisting refuses the prospect only): the
+                        # retry goes to the prospect alone, so the AE gets it once
+                        **({"cc": ""} if delivery.copies_sent else {}),
                     )
                     record_event(
                         session,

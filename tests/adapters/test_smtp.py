@@ -532,6 +532,7 @@ def test_copies_ride_on_the_envelope_and_a_refused_copy_does_not_fail_the_messag
     first, second, third = asyncio.run(main())
     assert first.sent and second.sent
     assert (third.verdict, third.scope, third.code) == (Verdict.PERMANENT, Scope.RECIPIENT, 550)
+    assert third.copies_sent and not first.copies_sent
     assert [m.rcpt_tos for m in server.received] == [
         ("ann@acme.example", "dana@northwind.example"),
         ("bob@acme.example",),

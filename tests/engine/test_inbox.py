@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from prospector.adapters.sandbox_reply import reply_to
 from prospector.config import Settings
+from prospector.domain.delivery import Delivery, Scope, Verdict
 from prospector.engine.inbox import ReviewQueue
 from prospector.errors import ConflictError, ProspectorError
 from prospector.store.tables import Contact, Enrollment, Event, Handoff, InboxItem, Message
@@ -259,3 +260,22 @@ def test_rejecting_a_yes_resumes_or_stops_the_colleagues_it_paused(
     [item] = items(sqlite_engine)
     ReviewQueue(sqlite_engine, settings, actor="sam").reject(item.id, reason=reason, now=LATER)
     assert enrollment_of(sqlite_engine, "al@alpha-soft.com").state == colleague
+
+
+def test_a_greylisted_prospect_gets_the_intro_on_retry_and_the_ae_only_once(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    settings, recorder, _ = replied(sqlite_engine, tmp_path, YES, colleagues=False)
+    [item] = items(sqlite_engine)
+    ReviewQueue(sqlite_engine, settings, actor="sam").accept(item.id, now=LATER, via="intro")
+    greylisted = Delivery(
+        Verdict.TEMPORARY, Scope.RECIPIENT, 451, "greylisted, try later", copies_sent=True
+    )
+    recorder.script["ann@alpha-soft.com"] = [greylisted]
+    first_try = EVENING + timedelta(days=1)
+    tick(dispatcher(sqlite_engine, settings, recorder), first_try)
+    assert recorder.copies == ["dana.reyes@northwind.example"]
+    tick(dispatcher(sqlite_engine, settings, recorder), first_try + timedelta(minutes=2))
+    assert recorder.attempts[-2:] == ["ann@alpha-soft.com", "ann@alpha-soft.com"]
+    assert recorder.copies == ["dana.reyes@northwind.example"]  # not a second time
+    assert recorder.sent[-1].message["Cc"] == "Dana Reyes <dana.reyes@northwind.example>"
