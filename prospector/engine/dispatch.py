@@ -32,7 +32,7 @@ from prospector.domain.retrying import mailbox_pause, retry_delay
 from prospector.domain.sendability import Facts, Stop, Wait, decide
 from prospector.domain.sequences import Sequence, thread_start
 from prospector.engine.catalog import mail_domain, message_context, outgoing_bytes, render_step
-from prospector.engine.progress import advance_enrollment
+from prospector.engine.progress import advance_enrollment, stop_enrollments
 from prospector.engine.reconcile import SentFolders
 from prospector.errors import ProspectorError, SequenceError
 from prospector.mail.compose import new_message_id
@@ -424,8 +424,10 @@ class Dispatcher:
                 # Only this fact changed since the rules said "send": they decide again.
                 decision = decide(replace(facts, suppressed=blocked))
                 if isinstance(decision, Stop):
-                    reason = decision.reason
-                    _stop_enrollment(session, due.enrollment_id, due.contact_id, now, reason)
+                    stop = [(due.enrollment_id, due.contact_id)]
+                    stop_enrollments(
+                        session, stop, reason=decision.reason, now=now, actor="prospector"
+                    )
                     return decision
                 return None
             row_id = outbox.insert_outbound(session, built[0])
@@ -688,22 +690,6 @@ class Dispatcher:
             min_seconds=sending.min_gap_seconds,
             max_seconds=sending.max_gap_seconds,
         )
-
-
-def _stop_enrollment(
-    session: outbox.Db, enrollment_id: int, contact_id: int, now: datetime, reason: str
-) -> None:
-    outbox.set_enrollment(
-        session, enrollment_id, state="stopped", reason=reason, next_due_at=None, updated_at=now
-    )
-    record_event(
-        session,
-        "enrollment.stopped",
-        at=now,
-        contact_id=contact_id,
-        enrollment_id=enrollment_id,
-        data={"reason": reason},
-    )
 
 
 @dataclass(frozen=True)
