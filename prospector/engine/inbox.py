@@ -217,16 +217,16 @@ class ReviewQueue:
         with transaction(self.engine) as session:
             item = _item(session, item_id)
             person = _person(session, item)
-            inbox.lock_person(session, person.contact_id)
-            now_seen = _item(session, item_id)  # as it is once nobody else decides on them
-            if now_seen.state not in inbox.PENDING or (version or item.version) != now_seen.version:
-                raise ConflictError(_already(session, item.id, version or item.version))
+            chosen = handoff.pick_ae(self.settings, session, name=ae, now=now)
+            decision = {"ae": chosen.name, "via": via, "users": users}
+            # First the decision (at the version shown, one person at a time): a later
+            # refusal below rolls it back with everything else.
+            self._decide(session, item, "accepted", now, decision, version=version)
             owner = handoffs.open_handoff(session, person.contact_id)
             if owner is not None:
                 raise ConflictError(
                     f"{person.name} was already handed off to {owner[1]} (hand-off {owner[0]})"
                 )
-            chosen = handoff.pick_ae(self.settings, session, name=ae, now=now)
             draft = None
             if via == "intro":
                 blocked = outbox.suppression_reason(session, person.email, person.contact_id)
@@ -236,8 +236,6 @@ class ReviewQueue:
                         " or transfer"
                     )
                 draft = self._draft(session, item, person, chosen)
-            decision = {"ae": chosen.name, "via": via, "users": users}
-            self._decide(session, item, "accepted", now, decision, version=version)
             if users is not None:
                 inbox.set_potential_users(session, person.account_id, users, now)
             inbound.set_contact(session, person.contact_id, stage="opportunity", updated_at=now)
@@ -332,10 +330,7 @@ class ReviewQueue:
             item = _item(session, item_id)
             decision = {"category": category}
             self._decide(session, item, "reclassified", now, decision, version=version)
-            person = inbound.contact(session, item.contact_id)
-            headers = inbox.reply_headers(session, item.message_id)
-            if person is None:
-                raise NotFoundError(f"item {item_id}: its contact is gone")
+            match = _rep_match(session, item)
             text = self._reply_text(session, item)
             verdict = Classification(
                 category=category,
@@ -343,7 +338,6 @@ class ReviewQueue:
                 evidence=(f"reclassified by {self.actor}",),
                 visible_text=text,
             )
-            match = Match(person, None, headers.get("mailbox", ""), "rep")
             raw = inbox.raw_message(session, item.message_id)
             reply = message_from_bytes(raw) if raw else None  # a wrong person is asked in it
             done = act(
@@ -384,11 +378,7 @@ class ReviewQueue:
             item = _item(session, item_id)
             decision = {"referred": email.lower(), "name": name}
             self._decide(session, item, "closed", now, decision, version=version)
-            person = inbound.contact(session, item.contact_id)
-            headers = inbox.reply_headers(session, item.message_id)
-            if person is None:
-                raise NotFoundError(f"item {item_id}: its contact is gone")
-            match = Match(person, None, headers.get("mailbox", ""), "rep")
+            match = _rep_match(session, item)
             named = [Person(name=name or None, email=email.lower(), title=title or None)]
             referred = enroll_referrals(session, self.settings, match, named, now, item.message_id)
             return "; ".join(referred.done)
@@ -496,6 +486,15 @@ def _person(session: Db, item: inbox.Item) -> inbox.Prospect:
     if found is None:
         raise NotFoundError(f"item {item.id}: its contact is gone")
     return found
+
+
+def _rep_match(session: Db, item: inbox.Item) -> Match:
+    """The reply's person and mailbox, for actions a rep sets off (as the sorter's would)."""
+    person = inbound.contact(session, item.contact_id)
+    if person is None:
+        raise NotFoundError(f"item {item.id}: its contact is gone")
+    mailbox = inbox.reply_headers(session, item.message_id).get("mailbox", "")
+    return Match(person, None, mailbox, "rep")
 
 
 def _already(session: Db, item_id: int, seen: int) -> str:

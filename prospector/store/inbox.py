@@ -286,13 +286,6 @@ def decided(session: Db, item_id: int) -> Decided | None:
     return None if found is None else Decided(found.state, found.decided_by, found.decided_at)
 
 
-def pending_for_contact(session: Db, contact_id: int) -> list[int]:
-    query = select(INBOX_ITEM.c.id).where(
-        INBOX_ITEM.c.contact_id == contact_id, INBOX_ITEM.c.state.in_(PENDING)
-    )
-    return [int(i) for i in session.execute(query).scalars()]
-
-
 @dataclass(frozen=True)
 class Prospect:
     """The person and the company, as the checklist and the screen read them."""
