@@ -51,8 +51,8 @@ def register(app: typer.Typer) -> None:
 
 
 @export_app.callback()
-def _group(ctx: typer.Context) -> None:
-    ctx.obj = ctx.parent.obj if ctx.parent is not None else ctx.obj
+def _group() -> None:
+    """Export what prospector produced (accepted SQLs)."""
 
 
 @export_app.command("sqls")

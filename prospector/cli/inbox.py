@@ -37,15 +37,9 @@ def _service(ctx: typer.Context, actor: str | None = None) -> ReviewQueue:
     return ReviewQueue(workspace.engine, workspace.settings, actor=actor)
 
 
-def _root(ctx: typer.Context) -> Any:
-    """The --config given to `prospector` (the inbox group has its own context)."""
-    return ctx.parent.obj if ctx.parent is not None else ctx.obj
-
-
 @inbox_app.callback()
 def screen_command(ctx: typer.Context) -> None:
     """Open the keyboard-driven review screen (press ? in it for the keys)."""
-    ctx.obj = _root(ctx)
     if ctx.invoked_subcommand is not None:
         return
     from prospector.cli.inbox_app import run_app  # Textual loads only for the screen
