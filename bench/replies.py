@@ -4,7 +4,7 @@ mail-parser-reply used alone.
 Run: .venv/bin/python -m bench.replies [--corpus PATH] [--repeat N] [--misses]
 Prints per-category precision/recall/F1 (mail-system categories over manifest.jsonl,
 intents over intents/labels.jsonl), failed-recipient and hard/soft accuracy (each source's
-label read in its own terms: `_expected_kind`), visible-text
+label read in its own terms: `expected_kind`), visible-text
 match (whitespace normalised; per source: email_reply_trimmer without quote and
 signature, talon without quote only, crisp-email-reply-parser the first fragment), referral
 addresses found, return-date and resume-date accuracy, the two baselines, and parse + sort
@@ -44,7 +44,7 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _expected_kind(item: dict[str, Any]) -> str | None:
+def expected_kind(item: dict[str, Any]) -> str | None:
     """The source's hard/soft in our terms (hard: the address is gone), None if it has none.
 
     sisimai (its `hardbounce` field, set from the reason) and Mail::DeliveryStatus::
@@ -190,9 +190,9 @@ def run(corpus: Path, repeat: int, show_misses: bool) -> int:
             if expected == "bounce" and item.get("bounce_kind"):
                 every_total += 1
                 every_ok += result.bounce_kind == item["bounce_kind"]
-                want_kind = _expected_kind(item)
+                want_kind = expected_kind(item)
                 if want_kind is None:
-                    pass  # a permanent-failure label (see _expected_kind)
+                    pass  # a permanent-failure label (see expected_kind)
                 elif result.bounce_kind == want_kind:
                     kind_total += 1
                     kind_ok += 1

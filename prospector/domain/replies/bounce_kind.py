@@ -30,8 +30,12 @@ that say less than their words (`550 5.7.1 No such user here`):
    address-level code says the reply was about the address: PIPELINING sends RCPT TO and
    DATA together, so a transcript's last command can be DATA for an RCPT TO reply);
 4. unknown-user wording → hard, except with an X.2.x code ("the mailbox exists", RFC
-   3463) not said in reply to RCPT TO → `filtered`; unknown host, "has moved", "does not
-   accept mail", 521/556 → hard;
+   3463) not said in reply to RCPT TO → `filtered`, and except in a remote server's reply
+   (a quoted 5xx code) where nothing says which command it answered and no X.1.x code
+   names the address → `filtered`, as sisimai reads it: filters and gateways refuse after
+   DATA in the same words, so only RCPT TO, an address code, or the mailbox store itself
+   (a notice with no reply code, sendmail's `mail.local`, LMTP) proves the address gone;
+   unknown host, "has moved", "does not accept mail", 521/556 → hard;
 5. an address-level code (X.1.0-X.1.3, X.1.6, X.1.10, X.4.4) → hard, unless the words
    name a relay, block, spam, policy, rate or size reason; X.3.2 on a 5xx → hard;
 6. other reason wording (disabled, blocked, policy, size, "Transaction failed", a pipe or
@@ -39,15 +43,18 @@ that say less than their words (`550 5.7.1 No such user here`):
    soft;
 7. a bare 5xx refusal at RCPT TO ("Recipient address rejected.") → `userunknown`; a bare
    refusal elsewhere → `rejected` (soft);
-8. a bare 5xx / X.0.0 or "permanent"/"fatal" with no reason → hard, as RFC 3463's class
-   digit and flufl.bounce read an unexplained failure (sisimai would say `undefined`,
-   soft); nothing at all → None (the caller decides from the notice).
+8. a bare 5xx reply code whose command is unknown (`host … said: 550`) → `undefined`,
+   soft: nothing is said about the address; a DSN's own X.0.0 status, a bare 5xx at a
+   known command, or "permanent"/"fatal" with no reason → hard, as RFC 3463's class digit
+   and flufl.bounce read the reporting MTA's verdict; nothing at all → None (the caller
+   decides from the notice).
 
 The RFC 3464 diagnostic type (`smtp;`, `X-Postfix;`) is not read as words, and a relay's
 own code and summary before the remote reply it quotes (`5.1.0 - Unknown address error
 550-'5.7.1 … Access denied'`) give way to that reply. The SMTP command a failure answered
 (`stage_of`) comes from the notice: Postfix's "(in reply to RCPT TO command)", Exim's
 "SMTP error … after end of data", qmail's "does not like recipient", Yahoo's `[RCPT_TO]`,
+`SMTP:RCPT host …`,
 a sendmail or Courier transcript (`>>> DATA` then `<<< 550 …`; a later `503 Need RCPT`
 or "no valid recipients" means the error answered RCPT TO).
 """
@@ -145,6 +152,10 @@ _RECIPIENT_REFUSED = _Gated(
     ("rejected", "accepted"), r"(?:recipient|address) (?:address )?rejected|recipient not accepted"
 )
 _TOO_BIG = r"too (?:big|large)|message (?:size|length)|size (?:limit|exceed)|exceeds? .{0,30}size"
+# A 5xx reply code quoted in the text (`550 `, `550-'`, `ERROR_CODE :550,`, `550:`).
+_QUOTED_5XX = re.compile(r"(?<![\d.#-])5[0-5]\d(?![\d.])")
+# The mailbox store's own delivery agent speaking (sendmail's mail.local, LMTP).
+_LOCAL_AGENT = re.compile(r"mail\.local:|\blmtp\b|local delivery")
 # Words that make an address-level code something else: the address may be fine.
 _NOT_THE_ADDRESS = re.compile(
     r"relay|block|black ?list|spam|reputation|recipient preferences|policy|rate limit|too many"
@@ -245,6 +256,15 @@ def classify_failure(text: str, status: str = "", stage: str = "") -> tuple[str 
     if _USER_UNKNOWN.search(text):
         if detail and detail[0] == 2 and stage != "RCPT":
             return "soft", "filtered"  # X.2.x: the mailbox exists (RFC 3463)
+        if (
+            not stage
+            and not (detail and detail[0] == 1)
+            and _QUOTED_5XX.search(text)
+            and not _LOCAL_AGENT.search(text)
+        ):
+            # A remote server's reply, the command it answered unknown: filters and
+            # gateways refuse after DATA in the same words (sisimai's `filtered`).
+            return "soft", "filtered"
         return "hard", "userunknown"
     for reason, gated in (
         ("hostunknown", _HOST_UNKNOWN),
@@ -271,6 +291,8 @@ def classify_failure(text: str, status: str = "", stage: str = "") -> tuple[str 
         return "soft", "rejected"
     if codes:
         return ("hard", "permanent") if codes[0][0] == 5 else (None, "")
+    if reply and not stage and reply.group(1).startswith("5"):
+        return "soft", "undefined"  # a bare reply code, the command unknown: nothing said
     if reply:
         return ("hard", "permanent") if reply.group(1).startswith("5") else ("soft", "expired")
     if "permanent" in text or "fatal" in text:
@@ -308,10 +330,11 @@ _STAGE = re.compile(
     r"|did\s+not\s+like\s+our\s+(rcpt\s+to|mail\s+from|data)"
     r"|does\s+not\s+like\s+(recipient|sender)"  # qmail
     r"|\[(rcpt_to|mail_from|end_of_data|data)\]"
+    r"|\bsmtp:(rcpt|mail|data)\b"  # `SMTP:RCPT host 192.0.2.1: 553 …`
     r"|smtp\s+command[^\n]*\n\s*(data|rcpt\s+to|mail\s+from)\b"
 )
 # One of these is in every match of _STAGE: a cheap test before the search.
-_STAGE_WORDS = ("reply", "after", "like", "_to]", "data]", "from]", "command")
+_STAGE_WORDS = ("reply", "after", "like", "_to]", "data]", "from]", "command", "smtp:")
 _TRANSCRIPT_REPLY = re.compile(r"^\s*<<<\s*[45]\d\d\b")
 # A pipelined DATA refused for want of recipients: the error before it answered RCPT TO.
 _NO_RECIPIENTS = re.compile(r"^\s*<<<\s*5\d\d\b.{0,40}(?:need rcpt|no valid recipients)")

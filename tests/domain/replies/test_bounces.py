@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from prospector.domain.replies import classify
+from prospector.domain.replies.bounce_kind import classify_failure, stage_of
 
 DSN = b"""From: Mail Delivery System <MAILER-DAEMON@mx.example>
 To: sam@northwind.io
@@ -80,12 +81,36 @@ X-Failed-Recipients: lost@acme.example
 
 This message was created automatically by mail delivery software.
   lost@acme.example
-    host mx.acme.example said: 550 No such user here
+    SMTP error from remote mail server after RCPT TO:<lost@acme.example>:
+    host mx.acme.example [192.0.2.1]: 550 No such user here
 """
     result = classify(raw)
     assert result.category == "bounce"
     assert result.failed_recipients == ("lost@acme.example",)
     assert result.bounce_kind == "hard"
+
+
+def test_unknown_user_in_a_reply_to_an_unknown_command_is_not_proof() -> None:
+    # Filters and gateways refuse after DATA in the same words; only RCPT TO, an X.1.x code
+    # or the mailbox store itself proves the address is gone.
+    assert classify_failure("550 No such user here") == ("soft", "filtered")
+    assert classify_failure("550 No such user here", stage="RCPT") == ("hard", "userunknown")
+    assert classify_failure("550 5.1.1 No such user here") == ("hard", "userunknown")
+    local = "mail.local: unknown user: dana 554 <dana@acme.example>... Service unavailable"
+    assert classify_failure(local, "5.5.0") == ("hard", "userunknown")
+    # A mail store's own notice carries no reply code: it knows its users.
+    assert classify_failure("Unknown user: dana@acme.example") == ("hard", "userunknown")
+
+
+def test_a_bare_reply_code_says_nothing_about_the_address() -> None:
+    said = "<dana@acme.example>: host mx.acme.example[192.0.2.1] said: 550"
+    assert classify_failure(said) == ("soft", "undefined")
+    assert classify_failure(said, stage="RCPT")[0] == "hard"
+    assert classify_failure(said, "5.0.0")[0] == "hard"  # the reporting MTA's own verdict
+
+
+def test_the_stage_is_read_from_an_smtp_colon_command_marker() -> None:
+    assert stage_of("Technical details: SMTP:RCPT host 192.0.2.1: 553 5.3.0 No such user") == "RCPT"
 
 
 def test_feedback_loop_reports_are_not_bounces() -> None:
@@ -116,7 +141,8 @@ Version: 1
 
 def test_diagnostic_wording_beats_a_vaguer_code() -> None:
     # Servers often send a policy code with words that say the mailbox does not exist.
-    assert classify(dsn("5.7.1", "550 5.7.1 No such user here")).bounce_kind == "hard"
+    diag = "550 5.7.1 No such user here (in reply to RCPT TO command)"
+    assert classify(dsn("5.7.1", diag)).bounce_kind == "hard"
 
 
 def test_unknown_user_after_end_of_data_is_a_filter_not_a_gone_address() -> None:
@@ -205,7 +231,7 @@ def test_parameter_folded_without_indent_still_splits_the_multipart() -> None:
     result = classify(raw)
     assert result.category == "bounce"
     assert result.failed_recipients == ("gone@sms.example",)
-    assert result.bounce_kind == "hard"
+    assert "notice text '550'" in result.evidence  # the inner part's text was read
 
 
 def test_listed_recipients_read_without_flufl_bounce() -> None:
