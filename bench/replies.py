@@ -19,6 +19,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from prospector.domain.replies.visible import extract
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+HELDOUT = ROOT / "bench" / "heldout" / "intents"
 OUR_DOMAINS = ("northwind.io",)
 TARGETS = {
     "bounce precision": 0.99,
@@ -135,6 +137,109 @@ def _flufl_alone(raw: bytes) -> set[str]:
     }
 
 
+@dataclass
+class IntentScore:
+    """One folder of labelled sales replies, scored."""
+
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    raws: list[bytes] = field(default_factory=list)
+    referrals_ok: int = 0
+    referrals_total: int = 0
+    returns_ok: int = 0
+    returns_total: int = 0
+    resume_ok: int = 0
+    resume_total: int = 0
+    reason_ok: int = 0
+    reason_total: int = 0
+    visible_ok: int = 0
+    baseline_ok: int = 0
+    total: int = 0
+
+    def print_extraction(self) -> None:
+        print(
+            f"  referral emails extracted         {_rate(self.referrals_ok, self.referrals_total)}"
+        )
+        print(f"  return date (out of office)       {_rate(self.returns_ok, self.returns_total)}")
+        print(f"  resume date (not now)             {_rate(self.resume_ok, self.resume_total)}")
+        print(f"  not-interested reason             {_rate(self.reason_ok, self.reason_total)}")
+
+
+def score_intents(folder: Path, labels: list[dict[str, Any]], misses: list[str]) -> IntentScore:
+    """Category, referrals, dates, reason and visible text of each labelled reply."""
+    score = IntentScore()
+    for label in labels:
+        data = (folder / label["path"]).read_bytes()
+        score.raws.append(data)
+        result = classify(data, our_domains=OUR_DOMAINS)
+        score.pairs.append((label["category"], result.category))
+        if label["category"] != result.category:
+            misses.append(
+                f"intent {folder.name}/{label['path']}: want {label['category']} got "
+                f"{result.category} {result.evidence}"
+            )
+        found_emails = {p.email for p in (*result.referrals, *result.alternates) if p.email}
+        for person in label["referrals"]:
+            if person.get("email"):
+                score.referrals_total += 1
+                if person["email"].lower() in found_emails:
+                    score.referrals_ok += 1
+                else:
+                    misses.append(
+                        f"referral {label['path']}: want {person['email']} got "
+                        f"{sorted(found_emails)}"
+                    )
+        if label["category"] == "out_of_office":
+            score.returns_total += 1
+            got = result.returns_on.isoformat() if result.returns_on else None
+            score.returns_ok += got == label["returns_on"]
+            if got != label["returns_on"]:
+                misses.append(f"returns {label['path']}: want {label['returns_on']} got {got}")
+        if label["category"] == "not_now":
+            score.resume_total += 1
+            got = result.resume_on.isoformat() if result.resume_on else None
+            score.resume_ok += got == label["resume_on"]
+            if got != label["resume_on"]:
+                misses.append(f"resume {label['path']}: want {label['resume_on']} got {got}")
+        if label["category"] == "not_interested":
+            score.reason_total += 1
+            score.reason_ok += result.reason == label["reason"]
+            if result.reason != label["reason"]:
+                misses.append(f"reason {label['path']}: want {label['reason']} got {result.reason}")
+        score.total += 1
+        if _norm(result.visible_text) == _norm(label["visible_text"]):
+            score.visible_ok += 1
+        else:
+            misses.append(
+                f"visible {label['path']}: want {_norm(label['visible_text'])[:80]!r} got "
+                f"{_norm(result.visible_text)[:80]!r}"
+            )
+        score.baseline_ok += _norm(_reply_parser_alone(parse(data).text)) == _norm(
+            label["visible_text"]
+        )
+    return score
+
+
+def _heldout(misses: list[str]) -> dict[str, tuple[float, float, float, int]] | None:
+    """The replies in bench/heldout, written apart from the rules and never tuned on."""
+    labels = [
+        json.loads(line)
+        for path in sorted(HELDOUT.glob("labels-*.jsonl"))
+        for line in path.read_text().splitlines()
+        if line
+    ]
+    if not labels:
+        return None
+    scored = score_intents(HELDOUT, labels, misses)
+    table = _prf(scored.pairs, sorted({e for e, _ in scored.pairs}))
+    _print_prf(f"Held-out intents ({HELDOUT.relative_to(ROOT)}, {len(labels)} replies)", table)
+    scored.print_extraction()
+    print(
+        f"  visible text                      {_rate(scored.visible_ok, scored.total)}"
+        f"   (mail-parser-reply alone {_rate(scored.baseline_ok, scored.total)})"
+    )
+    return table
+
+
 def run(corpus: Path, repeat: int, show_misses: bool) -> int:
     manifest = [
         json.loads(line) for line in (corpus / "manifest.jsonl").read_text().splitlines() if line
@@ -220,59 +325,12 @@ def run(corpus: Path, repeat: int, show_misses: bool) -> int:
             mpr_ok[source] += _norm(baseline) == _norm(item["visible_text"])
 
     # Intents.
-    intent_pairs: list[tuple[str, str]] = []
-    ref_ok = ref_total = 0
-    returns_ok = returns_total = resume_ok = resume_total = 0
-    reason_ok = reason_total = 0
-    for label in labels:
-        data = (corpus / "intents" / label["path"]).read_bytes()
-        raws.append(data)
-        result = classify(data, our_domains=OUR_DOMAINS)
-        intent_pairs.append((label["category"], result.category))
-        if label["category"] != result.category:
-            misses.append(
-                f"intent {label['path']}: want {label['category']} got {result.category} "
-                f"{result.evidence}"
-            )
-        found_emails = {p.email for p in (*result.referrals, *result.alternates) if p.email}
-        for person in label["referrals"]:
-            if person.get("email"):
-                ref_total += 1
-                if person["email"].lower() in found_emails:
-                    ref_ok += 1
-                else:
-                    misses.append(
-                        f"referral {label['path']}: want {person['email']} got "
-                        f"{sorted(found_emails)}"
-                    )
-        if label["category"] == "out_of_office":
-            returns_total += 1
-            got = result.returns_on.isoformat() if result.returns_on else None
-            returns_ok += got == label["returns_on"]
-            if got != label["returns_on"]:
-                misses.append(f"returns {label['path']}: want {label['returns_on']} got {got}")
-        if label["category"] == "not_now":
-            resume_total += 1
-            got = result.resume_on.isoformat() if result.resume_on else None
-            resume_ok += got == label["resume_on"]
-            if got != label["resume_on"]:
-                misses.append(f"resume {label['path']}: want {label['resume_on']} got {got}")
-        if label["category"] == "not_interested":
-            reason_total += 1
-            reason_ok += result.reason == label["reason"]
-            if result.reason != label["reason"]:
-                misses.append(f"reason {label['path']}: want {label['reason']} got {result.reason}")
-        visible_total["intents"] += 1
-        if _norm(result.visible_text) == _norm(label["visible_text"]):
-            visible_ok["intents"] += 1
-        else:
-            misses.append(
-                f"visible {label['path']}: want {_norm(label['visible_text'])[:80]!r} got "
-                f"{_norm(result.visible_text)[:80]!r}"
-            )
-        mpr_ok["intents"] += _norm(_reply_parser_alone(parse(data).text)) == _norm(
-            label["visible_text"]
-        )
+    scored = score_intents(corpus / "intents", labels, misses)
+    raws += scored.raws
+    intent_pairs = scored.pairs
+    visible_ok["intents"] += scored.visible_ok
+    visible_total["intents"] += scored.total
+    mpr_ok["intents"] += scored.baseline_ok
 
     print(f"corpus: {corpus} ({len(manifest)} manifest messages, {len(labels)} intent replies)")
     system = _prf(pairs, ["bounce", "auto_reply", "unsubscribe", "other", "human"])
@@ -295,10 +353,7 @@ def run(corpus: Path, repeat: int, show_misses: bool) -> int:
         f"  hard/soft, every label as ours    {_rate(every_ok, every_total)}  (flufl.bounce's "
         "and bounced's 'hard' = permanent failure, not scored above)"
     )
-    print(f"  referral emails extracted         {_rate(ref_ok, ref_total)}")
-    print(f"  return date (out of office)       {_rate(returns_ok, returns_total)}")
-    print(f"  resume date (not now)             {_rate(resume_ok, resume_total)}")
-    print(f"  not-interested reason             {_rate(reason_ok, reason_total)}")
+    scored.print_extraction()
     print(
         f"  out_of_office, both sets          P {ooo[0]:.1%}  R {ooo[1]:.1%}  F1 {ooo[2]:.1%}  "
         f"(n={ooo[3]})"
@@ -314,6 +369,8 @@ def run(corpus: Path, repeat: int, show_misses: bool) -> int:
     print("\nBaseline flufl.bounce alone (rfc822 manifest messages)")
     print(f"  bounce precision {flufl[0]:.1%}  recall {flufl[1]:.1%}  F1 {flufl[2]:.1%}")
     print(f"  failed recipients (exact set)     {_rate(flufl_recipients_ok, recipients_total)}")
+
+    heldout = _heldout(misses)
 
     # Speed: parse + sort, one core, every whole message in the corpus.
     start = time.perf_counter()
@@ -335,7 +392,7 @@ def run(corpus: Path, repeat: int, show_misses: bool) -> int:
         "hard/soft": kind_ok / max(1, kind_total),
         "out_of_office F1": ooo[2],
         "intent F1 (each)": intent_f1,
-        "referral emails": ref_ok / max(1, ref_total),
+        "referral emails": scored.referrals_ok / max(1, scored.referrals_total),
     }
     print("\nTargets")
     for name, target in TARGETS.items():
@@ -345,6 +402,9 @@ def run(corpus: Path, repeat: int, show_misses: bool) -> int:
         f"  {'speed':<22} {count / elapsed:>7,.0f}  target 1,000/s  "
         f"{'met' if count / elapsed >= 1000 else 'NOT met'}"
     )
+    if heldout is not None:
+        held_f1 = min(f for _, _, f, _ in heldout.values())
+        print(f"  {'held-out intent F1':<22} {held_f1:>7.1%}  (each category; not tuned on)")
     if show_misses:
         print("\nMisses")
         for line in misses:
