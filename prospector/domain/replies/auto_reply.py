@@ -45,7 +45,9 @@ _REPLY_PREFIX = re.compile(
 _WORDING = [
     (
         "en",
-        r"out of (?:the )?office|on (?:annual |parental |maternity |paternity |sick )?(?:vacation|"
+        r"for (?:anything )?urgent|if (?:it's|this is|your (?:matter|message|request) is) urgent"
+        r"|in case of (?:an )?urgen|out of (?:the )?office|on (?:annual |parental |maternity "
+        r"|paternity |sick )?(?:vacation|"
         r"holiday"
         r"|leave)|(?:limited|no) access to (?:my )?e-?mail|(?:will|I'll) (?:be )?(?:back|"
         r"return(?:ing)?)"
@@ -56,37 +58,48 @@ _WORDING = [
     ),
     (
         "de",
-        r"nicht im (?:büro|haus)|abwesend|abwesenheit|urlaub|keinen zugriff auf|wieder (?:im büro|"
+        r"in dringenden fällen|bei dringenden|nicht im (?:büro|haus)|abwesend|abwesenheit|urlaub"
+        r"|keinen zugriff auf|wieder (?:im büro|"
         r"für sie"
         r" da|erreichbar|da)|nicht erreichbar|eingeschränkt erreichbar|automatische antwort|"
         r"elternzeit",
     ),
     (
         "fr",
-        r"absente? du bureau|absente? jusqu|en congés?|en vacances|accès limité|de retour (?:le|au)"
+        r"en cas d'urgence|pour toute (?:demande |question )?urgen|absente? du bureau"
+        r"|absente? jusqu|en congés?|en vacances|accès limité|de retour (?:le|au)"
         r"|réponse automatique|pas accès à (?:mes|ma)|je serai de retour",
     ),
     (
         "es",
-        r"fuera de (?:la )?oficina|de vacaciones|sin acceso al correo|volveré|estaré de vuelta|"
+        r"en caso de urgencia|para (?:asuntos|temas|consultas) urgentes|fuera de (?:la )?oficina"
+        r"|de vacaciones|sin acceso al correo|volveré|estaré de vuelta|"
         r"ausente"
         r"|respuesta automática|regreso el|acceso limitado",
     ),
     (
         "pt",
-        r"de férias|fora do escritório|acesso (?:restrito|limitado)|retorno (?:no dia|em)|"
+        r"em caso de urgência|assuntos urgentes|de férias|fora do escritório|acesso (?:restrito"
+        r"|limitado)|retorno (?:no dia|em)|"
         r"estarei de volta"
         r"|ausente|resposta automática|licença",
     ),
     (
         "nl",
         r"afwezig|met vakantie|niet aanwezig|weer aanwezig|beperkt toegang|automatisch antwoord"
+        r"|lees (?:in (?:die|deze) (?:tijd|periode) )?geen (?:e-?)?mail|iets dringends"
+        r"|voor dringende (?:zaken|vragen)|bij dringende"
         r"|niet op kantoor|weer op kantoor",
     ),
-    ("ja", r"不在にして|休暇|自動返信|自動応答|夏季休暇|出張|順次(?:対応|ご返信)|不在"),
+    (
+        "ja",
+        r"お急ぎの(?:場合|方)|急ぎのご用件|不在にして|休暇|自動返信|自動応答|夏季休暇|出張"
+        r"|順次(?:対応|ご返信)|不在",
+    ),
     (
         "zh",
-        r"休假|不在办公室|不在辦公室|无法及时回复|無法及時回覆|自动回复|自動回覆|恢复正常办公|出差|休假期间",
+        r"如有急事|如有紧急|如有緊急|休假|不在办公室|不在辦公室|无法及时回复|無法及時回覆|自动回复"
+        r"|自動回覆|恢复正常办公|出差|休假期间",
     ),
 ]
 _WORDING_RES = [(lang, lower_case_pattern(pattern)) for lang, pattern in _WORDING]
@@ -198,7 +211,8 @@ def challenge_wording(text: str, lowered: str | None = None) -> str:
 _RETURN_BEFORE = re.compile(
     r"(?:back|return(?:ing)?|returns|in the office|wieder|zurück|ab\b|de retour|retour|volveré|"
     r"vuelvo"
-    r"|regreso|de vuelta|retorno|volto|regresso|estarei|terug|weer|a partir d[eo]|à partir du"
+    r"|regreso|de vuelta|retorno|volto|regresso|estarei de volta|terug|weer|a partir d[eo]"
+    r"|à partir du"
     r"|dès le)[^.\n]{0,40}$",
     re.IGNORECASE,
 )

@@ -30,55 +30,85 @@ __all__ = [
 _P = dict[str, str]
 
 UNSUBSCRIBE: _P = {
-    "en": r"\bunsubscribe\b|remove me|take me off|opt(?:ing)? (?:me )?out|^\s*stop\.?\s*$|"
+    "en": r"(?:remove|delete) my (?:address|e-?mail|details)|leave me alone|this is spam"
+    r"|stop spamming|\bunsubscribe\b|remove me|take me off|opt(?:ing)? (?:me )?out"
+    r"|^\s*stop\.?\s*$|"
     r"stop (?:e-?mailing|emailing|contacting|sending|writing)"
     r"|do not (?:e-?mail|contact|write)|don't (?:e-?mail|contact|write to) me|no (?:more|"
     r"further) e-?mails"
     r"|never (?:e-?mail|contact) me|erasure of (?:all )?(?:my )?personal data|delete my (?:data|"
     r"details)"
     r"|off (?:your|the) (?:mailing )?list|not (?:to )?(?:e-?mail|contact) me again",
-    "de": r"abmelden|austragen|aus (?:ihrem|dem|eurem) verteiler|keine (?:weiteren )?(?:e-?mails|"
+    "de": r"(?:mir|mich) (?:bitte )?nicht mehr|streichen sie mich|keine werbung|abmelden|austragen"
+    r"|aus (?:ihrem|dem|eurem) verteiler|keine (?:weiteren )?(?:e-?mails|"
     r"mails|nachrichten)"
     r"|nicht mehr (?:an)?schreiben|nicht mehr kontaktieren|unterlassen sie|widerspreche|"
     r"löschen sie meine",
-    "fr": r"désinscri|desinscri|me retirer|retirez-moi|ne plus (?:me )?(?:contacter|écrire|envoyer)"
+    "fr": r"désabonn|desabonn|ne plus m'(?:écrire|envoyer|contacter)|retirez mon adresse|désinscri"
+    r"|desinscri|me retirer|retirez-moi|ne plus (?:me )?(?:contacter|écrire|envoyer)"
     r"|ne m'écrivez plus|ne me contactez plus|supprimer mes (?:données|coordonnées)",
-    "es": r"darme de baja|dame de baja|de baja|no me escrib\w+ más|no me contact\w+ más|"
+    "es": r"no me (?:envíe|envíes|mande|mandes|escriba|escribas)n? más|borr\w+ (?:mi"
+    r"|de su) (?:correo|lista|dirección)|darme de baja|dame de baja|de baja"
+    r"|no me escrib\w+ más|no me contact\w+ más|"
     r"elimin\w+ de (?:su|tu|la) lista"
     r"|quit\w+ de (?:su|tu|la) lista|no (?:quiero|deseo) recibir",
-    "pt": r"descadastr|remov\w+ (?:da|de sua|da sua) lista|não (?:me )?(?:envie|mande|"
+    "pt": r"para(?:r)? de me (?:mandar|enviar|escrever)|me (?:tira|tire|retire"
+    r"|remova) d[ae]s?s?a lista|não me (?:contate|contacte|procure)m? mais|descadastr"
+    r"|remov\w+ (?:da|de sua|da sua) lista|não (?:me )?(?:envie|mande|"
     r"escreva)m? mais"
     r"|cancelar (?:a )?inscrição|não quero receber",
-    "nl": r"uitschrijven|afmelden|verwijder (?:mij|me)|haal (?:mij|me) van|geen (?:e-?mails|"
+    "nl": r"stuur (?:me|mij) geen|mail (?:me|mij) niet meer|van (?:jullie|uw|je) lijst"
+    r"|uitschrijven|afmelden|verwijder (?:mij|me)|haal (?:mij|me) van|geen (?:e-?mails|"
     r"mails) meer"
     r"|niet meer (?:mailen|benaderen|contacteren)",
-    "ja": r"配信停止|配信を停止|今後.{0,10}(?:不要|送らないで|ご遠慮)|送信しないで|連絡しないで",
-    "zh": r"退订|退訂|取消订阅|取消訂閱|不要再(?:发|寄|联系|聯繫)|请勿再|請勿再|别再发",
+    "ja": r"二度と(?:送|連絡|メール)|送ってこないで|送付(?:を)?(?:停止|不要)|迷惑(?:です|メール)"
+    r"|配信停止|配信を停止|今後.{0,10}(?:不要|送らないで"
+    r"|ご遠慮)|送信しないで|連絡しないで",
+    "zh": r"不要再给我|不要再給我|请不要再|請不要再|别再联系|別再聯繫|骚扰|騷擾|退订|退訂|取消订阅"
+    r"|取消訂閱|不要再(?:发|寄|联系|聯繫)|请勿再|請勿再|别再发",
 }
 WRONG_PERSON: _P = {
-    "en": r"not the right (?:person|contact)|wrong person|not my (?:area|department|call|remit)|"
+    "en": r"(?:no idea|not sure|don't know|couldn't tell you|can't tell you) who\b"
+    r"|not (?:something|anything) i (?:deal with|handle|own|look after|work on)|(?:this|that"
+    r"|it) isn't mine|not mine to|outside (?:of )?my (?:area|remit|role)"
+    r"|not the right (?:person|contact)|wrong person|not my (?:area|department|call|remit)|"
     r"not me\b"
     r"|(?:i|I) (?:have )?left (?:the company|\w+ \w+ at|\w+ at|\w+ in)|no longer (?:with|at|work)"
     r"|not (?:involved|responsible)|don't handle|can't help (?:here|you)|not the person|isn't me",
-    "de": r"nicht (?:der|die) richtige|nicht zuständig|nicht mein (?:bereich|thema)|falsche(?:r|"
+    "de": r"(?:habe|hat|haben) (?:mit|damit) .{0,40}nichts zu tun"
+    r"|weiß (?:ich )?(?:leider )?nicht,? wer|nicht sagen,? wer"
+    r"|kann ich (?:ihnen )?(?:leider )?nicht sagen|nicht (?:der|die) richtige|nicht zuständig"
+    r"|nicht mein (?:bereich|thema)|falsche(?:r|"
     r"n)? ansprech"
     r"|bin nicht mehr bei|dafür bin ich nicht",
-    "fr": r"pas (?:la|le) bon(?:ne)? (?:personne|interlocut)|pas (?:de )?mon ressort|"
+    "fr": r"ne me concerne pas|ne sai(?:s|t) pas qui|ne saurais (?:pas )?(?:vous )?dire qui"
+    r"|pas dans mes (?:attributions|fonctions)|pas (?:la|le) bon(?:ne)? (?:personne"
+    r"|interlocut)|pas (?:de )?mon ressort|"
     r"ne m'occupe pas"
     r"|ne suis pas (?:en charge|concerné|responsable)|ce n'est pas moi",
-    "es": r"no soy (?:la persona|el indicado|la indicada|yo|quien)|no (?:es|"
+    "es": r"no s[eé] qui[eé]n|no sabr\w+ (?:decir\w* )?qui[eé]n|equivocado de persona"
+    r"|ya no estoy en|no llevo (?:temas|el tema|eso)|no soy (?:la persona|el indicado"
+    r"|la indicada|yo|quien)|no (?:es|"
     r"me corresponde) (?:mi área|a mí)"
     r"|no (?:llevo|manejo) (?:esto|este tema)|persona equivocada",
-    "pt": r"não sou (?:a pessoa|eu|o responsável|a responsável)|não é comigo|não cuido disso|"
+    "pt": r"não sei quem|não faço ideia (?:de )?quem|não (?:é|sou) da minha área|já não (?:estou"
+    r"|trabalho)|não sou (?:a pessoa|eu|o responsável|a responsável)|não é comigo"
+    r"|não cuido disso|"
     r"pessoa errada",
-    "nl": r"niet de juiste persoon|niet bij mij|niet (?:mijn|m'n) (?:afdeling|terrein)|"
+    "nl": r"dat ben ik niet|ben ik niet\b|weet ik (?:eerlijk gezegd |helaas |ook )?niet"
+    r"|geen idee wie|niet meer (?:op|bij) (?:sales|verkoop)|niet de juiste persoon"
+    r"|niet bij mij|niet (?:mijn|m'n) (?:afdeling|terrein)|"
     r"ga ik niet over",
-    "ja": r"担当ではございません|担当ではありません|担当外|私の担当では|担当しておりません|"
+    "ja": r"分かりかね|わかりかね|担当部署.{0,10}(?:分かり|わかり|存じ)|担当ではございません"
+    r"|担当ではありません|担当外|私の担当では|担当しておりません|"
     r"存じ上げ",
-    "zh": r"不归我管|不歸我管|不是我负责|不是我負責|不负责|不負責|不清楚.{0,6}谁负责",
+    "zh": r"不知道(?:是)?[谁誰]|不清楚(?:是)?[谁誰]|不是我的(?:业务|業務|工作|职责|職責)|不归我管"
+    r"|不歸我管|不是我负责|不是我負責|不负责|不負責"
+    r"|不清楚.{0,6}谁负责",
 }
 REFERRAL_CUE: _P = {
-    "en": r"talk to|speak (?:to|with)|reach out to|you want\b|try\b|contact\b|get in touch with|"
+    "en": r"but \w+ (?:\w+ )?is\b|(?:he|she)(?:'s| is) (?:our|the|their)|talk to|speak (?:to|with)"
+    r"|reach out to|you want\b|try\b|contact\b|get in touch with|"
     r"adding\b"
     r"|\badded\b|copied|cc'?d|cc'?ing|\bcc\b|looping in|loop(?:ed|ing)? in|forward(?:ed|"
     r"ing)? (?:your|this|it)"
@@ -90,16 +120,20 @@ REFERRAL_CUE: _P = {
     r"|kontaktieren sie|verantwortet",
     "fr": r"voyez (?:plutôt )?avec|contacter|joindre|suivi par|en copie|transmis|s'en occupe|"
     r"gère\b|responsable",
-    "es": r"hablar con|te recomiendo|en copia|contactar|escrib\w+ a|lleva (?:este|esto)|maneja|"
+    "es": r"habl[ae] con|contact[ae] con|escríbale|escríbele|hablar con|te recomiendo|en copia"
+    r"|contactar|escrib\w+ a|lleva (?:este|esto)|maneja|"
     r"quien lleva|reenvi",
-    "pt": r"copio|falar com|fale com|quem cuida|em cópia|encaminh|a pessoa indicada|pode falar",
+    "pt": r"(?:vai|irá) ficar com|fica com (?:este|esse)|responsável|procure (?:o|a)\b|copio"
+    r"|falar com|fale com|quem cuida|em cópia|encaminh|a pessoa indicada|pode falar",
     "nl": r"moet je (?:niet )?bij|contact (?:op)?nemen met|in de cc|doorgestuurd|verantwoordelijk|"
     r"bij \w+ zijn",
     "ja": r"担当しております|担当です|ご連絡いただけ|におつなぎ|紹介|CCに|宛に",
     "zh": r"负责|負責|联系|聯繫|副本|抄送|转给|轉給",
 }
 NOT_NOW: _P = {
-    "en": r"not (?:right )?now|not at the moment|not at this time|not a priority|"
+    "en": r"not (?:the right|a good) time|when (?:it|that|things) (?:lifts|settles?|calms? down)"
+    r"|hold off (?:until|till)|(?:after|once) (?:the )?(?:summer|holidays|new year)"
+    r"|not (?:right )?now|not at the moment|not at this time|not a priority|"
     r"timing is(?: just)? (?:bad|off|not right)"
     r"|bad timing|next quarter|next year|later (?:this|in the) year|(?:in|after) (?:a few|"
     r"\w+) (?:weeks|months)"
@@ -107,40 +141,58 @@ NOT_NOW: _P = {
     r"again) (?:in|next|after)"
     r"|follow up (?:in|next|after)|revisit|come back (?:to me|in)|maybe later|touch base (?:in|"
     r"next)",
-    "de": r"im moment (?:nicht|passt)|derzeit nicht|aktuell nicht|zurzeit nicht|nächstes? (?:jahr|"
+    "de": r"nach (?:der|dem|den) \w+ (?:gerne )?(?:wieder|nochmal|noch einmal)|gerade keinen kopf"
+    r"|(?:melden|schreiben) sie (?:sich|mir) (?:gerne )?(?:nach|im|in|ab)|im moment (?:nicht"
+    r"|passt)|derzeit nicht|aktuell nicht|zurzeit nicht|nächstes? (?:jahr|"
     r"quartal)"
     r"|melden sie sich (?:gerne )?(?:ab|im|in|nach|wieder)|später (?:noch )?einmal|in \w+ monaten",
-    "fr": r"pas (?:pour le|en ce) moment|pas maintenant|recontactez|revenez vers moi|"
+    "fr": r"(?:pas|plus) le (?:bon )?moment|à la rentrée|après l'été|pas (?:pour le|en ce) moment"
+    r"|pas maintenant|recontactez|revenez vers moi|"
     r"l'année prochaine"
     r"|trimestre prochain|prochain trimestre|plus tard|dans \w+ mois",
-    "es": r"ahora (?:mismo )?no|no es (?:buen|el) momento|más adelante|el próximo (?:año|trimestre)"
+    "es": r"no es (?:buen|el) momento|después del verano|por ahora no|ahora (?:mismo )?no"
+    r"|no es (?:buen|el) momento|más adelante|el próximo (?:año|trimestre)"
     r"|dentro de \w+ (?:meses|semanas)|escríbeme (?:en|dentro|después)|vuelve a escribir",
-    "pt": r"agora não|não é (?:um )?bom momento|mais para frente|próximo (?:ano|trimestre)|"
+    "pt": r"neste momento não|não é (?:uma )?prioridade|volte a contact|depois do verão|mais tarde"
+    r"|agora não|não é (?:um )?bom momento|mais para frente|próximo (?:ano|trimestre)|"
     r"me chama de novo"
     r"|daqui a \w+ meses|volte a (?:falar|entrar)",
-    "nl": r"niet (?:op dit moment|nu)|dit jaar (?:gaan we )?(?:hier )?niet|volgend (?:jaar|"
+    "nl": r"na de (?:zomer|vakantie|jaarwisseling)|later (?:nog eens|opnieuw)|probeer het (?:later"
+    r"|over|na)|op dit moment (?:niet|geen)|niet (?:op dit moment|nu)"
+    r"|dit jaar (?:gaan we )?(?:hier )?niet|volgend (?:jaar|"
     r"kwartaal)"
     r"|opnieuw contact|later (?:dit jaar|terug)|over \w+ maanden",
-    "ja": r"来期|来年|改めて(?:ご連絡|連絡)|時期を改め|現在は.{0,10}立て込|落ち着いたら",
-    "zh": r"下个季度|下個季度|明年|以后再|以後再|过段时间|過段時間|暂时不|暫時不|晚些时候",
+    "ja": r"時期を見て|また改めて|しばらく(?:先|後)|来期|来年|改めて(?:ご連絡|連絡)|時期を改め"
+    r"|現在は.{0,10}立て込|落ち着いたら",
+    "zh": r"等.{0,10}(?:之后|之後|以后|以後)再|现在不是|現在不是|下个季度|下個季度|明年|以后再"
+    r"|以後再|过段时间|過段時間|暂时不|暫時不|晚些时候",
 }
 NOT_INTERESTED: _P = {
-    "en": r"not interested|no thanks|no,? thank you|we(?:'ll| will) pass|hard pass|\bpass\b|"
+    "en": r"it's a no|a no from (?:us|me)|not looking for|no interest|not in the market"
+    r"|not interested|no thanks|no,? thank you|we(?:'ll| will) pass|hard pass|\bpass\b|"
     r"not (?:a fit|relevant)"
     r"|isn't (?:relevant|a fit)|don't need|no need|not something we|not for us|we're (?:all )?set|"
     r"no budget"
     r"|happy with|already (?:use|have|using|work)|built our own|in-house",
-    "de": r"kein (?:interesse|bedarf)|nein,? danke|nicht interessiert|sind (?:sehr )?zufrieden|"
+    "de": r"kein budget|kommt (?:für uns )?nicht in frage|keine falschen hoffnungen"
+    r"|passt nicht zu uns|kein (?:interesse|bedarf)|nein,? danke|nicht interessiert"
+    r"|sind (?:sehr )?zufrieden|"
     r"keinen bedarf",
-    "fr": r"pas intéress|non merci|ne donnerai pas suite|pas de budget|pas besoin|déjà (?:un|une|"
+    "fr": r"pas pour nous|ne faisons pas de (?:prospection|démarchage)|ne sommes pas preneurs"
+    r"|pas intéress|non merci|ne donnerai pas suite|pas de budget|pas besoin|déjà (?:un|une|"
     r"équipés)",
-    "es": r"no (?:nos|me) interesa|no,? gracias|no necesitamos|sin presupuesto|ya trabajamos con|"
+    "es": r"no es para nosotros|no vamos a (?:incorporar|contratar|comprar)|no estamos interesad"
+    r"|no (?:nos|me) interesa|no,? gracias|no necesitamos|sin presupuesto|ya trabajamos con|"
     r"ya tenemos",
-    "pt": r"não (?:temos|tenho) interesse|não vamos seguir|não,? obrigad|sem orçamento|cortamos|"
+    "pt": r"não vale a pena|não há (?:margem|orçamento)|não (?:estamos|estou) interessad|não (?:é"
+    r"|serve) para nós|não (?:temos|tenho) interesse|não vamos seguir|não,? obrigad"
+    r"|sem orçamento|cortamos|"
     r"já usamos",
-    "nl": r"geen interesse|nee,? dank|niet geïnteresseerd|geen behoefte|geen budget",
-    "ja": r"見送らせて|必要ございません|不要です|興味がございません|結構です|遠慮",
-    "zh": r"暂不考虑|暫不考慮|不需要|没有.{0,8}需求|沒有.{0,8}需求|不感兴趣|不感興趣|不考虑",
+    "nl": r"niet voor ons|geen interesse|nee,? dank|niet geïnteresseerd|geen behoefte|geen budget",
+    "ja": r"予定は(?:ございません|ありません)|考えておりません|検討しておりません|必要ありません"
+    r"|見送らせて|必要ございません|不要です|興味がございません|結構です|遠慮",
+    "zh": r"不用了|不需要了|不[会會](?:评估|評估|考虑|考慮|采购|採購)|暂不考虑|暫不考慮|不需要"
+    r"|没有.{0,8}需求|沒有.{0,8}需求|不感兴趣|不感興趣|不考虑",
 }
 INTERESTED: _P = {
     "en": r"that(?:'s| is| would be) me|it's me|i'm the (?:right )?person|happy to (?:take a look|"
@@ -151,12 +203,16 @@ INTERESTED: _P = {
     r"interested\b(?! in)"
     r"|sounds (?:good|great|interesting)|book a (?:call|time|meeting)|set up a (?:call|time)|(?:a|"
     r"\d+)-?minute call"
-    r"|free (?:on|at)|around (?:on )?\w+day|how's \w+day|^\s*yes\b|this is timely|i'd like (?:a|to)"
+    r"|free (?:on|at)|around (?:on )?\w+day|how's \w+day|^\s*yes\b|this is timely"
+    r"|i'd like (?:a (?:call|chat|demo|meeting)|to (?:chat|talk|learn more|hear more|see|meet"
+    r"|set up"
+    r"|book|schedule|try))"
     r"|if you want to talk|grab a slot|works for me|could you send",
     "de": r"das bin ich|bin ich zuständig|klingt interessant|gerne? (?:mehr|ein (?:gespräch|"
     r"telefonat))"
     r"|terminvorschläge|lassen sie uns|schicken sie mir",
-    "fr": r"c'est (?:bien )?moi|je veux bien|intéressé(?:e)? (?:par|pour)|en savoir plus|"
+    "fr": r"(?<!ne )(?:m'|nous )intéresse(?! pas)|proposer (?:deux|des|quelques) créneaux"
+    r"|c'est (?:bien )?moi|je veux bien|intéressé(?:e)? (?:par|pour)|en savoir plus|"
     r"vos disponibilités"
     r"|volontiers|avec plaisir",
     "es": r"s[ií],? soy yo|me interesa|nos interesa|hablemos|una llamada|con gusto|cuéntame más",
@@ -181,7 +237,8 @@ QUESTION: _P = {
 _BUDGET = re.compile(
     r"no budget|budget (?:freeze|cut)|spending freeze|can't afford|too expensive|kein budget|"
     r"pas de budget"
-    r"|sin presupuesto|no tenemos presupuesto|orçamento|cortamos|geen budget|予算|预算|預算",
+    r"|sin presupuesto|no tenemos presupuesto|orçamento|cortamos|geen budget|予算|预算|預算"
+    r"|kein budget",
     re.IGNORECASE,
 )
 _HAS_SOLUTION = re.compile(
@@ -189,7 +246,9 @@ _HAS_SOLUTION = re.compile(
     r"zufrieden mit|sind .{0,30}zufrieden"
     r"|nutzen bereits|déjà (?:un|une|équip|client)|ya (?:trabajamos|usamos|tenemos)|nos funciona|"
     r"já (?:usamos|temos)"
-    r"|gebruiken al|hebben al|社内で開発|既に|已经在用|已有|自研|(?:tool|solution|system) (?:that|"
+    r"|gebruiken al|hebben al|社内で開発|既に|すでに|we're on \w+|已经在用|已有|自研|(?:tool"
+    r"|solution"
+    r"|system) (?:that|"
     r"which) (?:works|does)",
     re.IGNORECASE,
 )
@@ -197,12 +256,14 @@ _NO_NEED = re.compile(
     r"no need|don't need|not relevant|isn't relevant|don't do outbound|not applicable|"
     r"kein(?:en)? bedarf"
     r"|pas besoin|no necesitamos|não precisamos|geen behoefte|必要(?:ございません|ありません)|"
+    r"don't do (?:any )?outbound|ne faisons pas de|十分に回って|足りて|"
     r"没有.{0,8}需求"
     r"|沒有.{0,8}需求|不需要",
     re.IGNORECASE,
 )
 _BAD_TIMING = re.compile(
-    r"merger|acquisition|reorg|restructur|fusão|fusion|reestructura|umstrukturierung|bad timing|"
+    r"merger|acquisition|reorg|restructur|fusão|fusion|fusión|reestructura|umstrukturierung"
+    r"|bad timing|合并|合併|并购|併購|重组|重組|"
     r"timing"
     r"|not (?:evaluating|looking at) (?:new )?vendors|não vamos avaliar|freeze",
     re.IGNORECASE,

@@ -33,7 +33,8 @@ _ROLE_FORWARD = re.compile(
     r"(?:forward(?:ed)?|passed|sent|handed|shared)\s+(?:your (?:note|email|message)|this|it|that)"
     r"(?:\s+on)?\s+to\s+(?:our|my|the)\s+([^.,;:!?\n]{2,60})"
     r"|(?:an|to)\s+(?:unseren?|unsere)\s+([^.,;:!?\n]{2,40})\s+weitergeleitet"
-    r"|transmis (?:à|au) (?:notre|nos)\s+([^.,;:!?\n]{2,40})"
+    r"|transmis (?:(?:votre|ton|ce) (?:message|mail|e-mail|courriel|demande) )?(?:à|au) "
+    r"(?:notre|nos)\s+([^.,;:!?\n]{2,40})"
     r"|reenviado (?:a|al) (?:nuestro|nuestra)\s+([^.,;:!?\n]{2,40})"
     r"|encaminhei (?:para|ao|à) (?:o nosso|a nossa|nosso|nossa)\s+([^.,;:!?\n]{2,40})"
     r"|doorgestuurd (?:naar|aan) (?:onze|ons)\s+([^.,;:!?\n]{2,40})",
