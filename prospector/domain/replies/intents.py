@@ -127,8 +127,10 @@ REFERRAL_CUE: _P = {
     r"|falar com|fale com|quem cuida|em cópia|encaminh|a pessoa indicada|pode falar",
     "nl": r"moet je (?:niet )?bij|contact (?:op)?nemen met|in de cc|doorgestuurd|verantwoordelijk|"
     r"bij \w+ zijn",
-    "ja": r"担当しております|担当です|ご連絡いただけ|におつなぎ|紹介|CCに|宛に",
-    "zh": r"负责|負責|联系|聯繫|副本|抄送|转给|轉給",
+    "ja": r"取りまとめ|窓口|が担当|対応しております|担当しております|担当です|ご連絡いただけ"
+    r"|におつなぎ|紹介|CCに|宛に",
+    "zh": r"对接|對接|负责人|負責人|找\w{1,4}(?:经理|經理|总监|總監)|负责|負責|联系|聯繫|副本|抄送"
+    r"|转给|轉給",
 }
 NOT_NOW: _P = {
     "en": r"not (?:the right|a good) time|when (?:it|that|things) (?:lifts|settles?|calms? down)"
@@ -223,6 +225,19 @@ INTERESTED: _P = {
     "ja": r"担当は私|私が担当|お話を伺え|ぜひ|ご都合いかが|打ち合わせ",
     "zh": r"是我负责|是我負責|可以约|可以約|聊一下|感兴趣|感興趣|方便",
 }
+# The reply asks first and decides after ("before we talk, where is the data hosted?").
+QUESTION_FIRST: _P = {
+    "en": r"before (?:we|i) (?:talk|meet|go (?:any )?further|take this further|loop anyone"
+    r"|set (?:anything|something) up|book|commit)|a (?:few|couple of) questions first",
+    "de": r"vorab (?:noch )?(?:ein paar |einige )?fragen|bevor wir (?:einen termin|sprechen"
+    r"|weiter)",
+    "fr": r"avant (?:d'aller plus loin|de (?:fixer|prendre|planifier|nous voir)|tout échange)",
+    "es": r"antes de (?:seguir|avanzar|agendar|reunirnos|hablar)",
+    "pt": r"antes de (?:avançar|marcar|seguirmos|agendar|conversarmos)",
+    "nl": r"voordat we (?:een afspraak|verder|gaan)|eerst (?:een paar |enkele )?vragen",
+    "ja": r"前に.{0,20}(?:確認させて|お伺い|伺いたい|質問させて|教えて)",
+    "zh": r"之前.{0,10}(?:想先|先|需要)?(?:了解|确认|確認|问一下|問一下)",
+}
 QUESTION: _P = {
     "en": r"\?|\bhow (?:did|much|does)|\bwhat (?:is|does|do|exactly)|\bis this\b",
     "de": r"\?|wie (?:viel|sind sie)|was (?:kostet|macht)",
@@ -292,6 +307,7 @@ _TABLES = {
     "not_interested": _compile(NOT_INTERESTED),
     "interested": _compile(INTERESTED),
     "question": _compile(QUESTION),
+    "question_first": _compile(QUESTION_FIRST),
 }
 
 
@@ -413,6 +429,22 @@ _NEXT_QUARTER = re.compile(
     r"|volgend kwartaal|下个季度|下個季度|来期|next q\b",
     re.IGNORECASE,
 )
+# "Q2", "the second quarter", "2. Quartal", "2e trimestre", "segundo trimestre".
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "primer": 1, "segundo": 2,
+             "tercer": 3, "cuarto": 4, "primeiro": 1, "terceiro": 3, "quarto": 4}  # fmt: skip
+_QUARTER_NAMED = re.compile(
+    r"\bq([1-4])\b|\b(first|second|third|fourth) quarter|\b([1-4])\.\s*quartal"
+    r"|\b([1-4])(?:e|er|ème)\s+trimestre|\b(primer|segundo|tercer|cuarto|primeiro|terceiro|quarto)"
+    r"\s+trimestre|第([1-4一二三四])(?:四半期|季度)",
+    re.IGNORECASE,
+)
+# After the summer break (the school year's start): the 1st of September.
+_AFTER_SUMMER = re.compile(
+    r"after (?:the )?summer|nach (?:dem|den) sommer(?:ferien|pause)?|à la rentrée|après l'été"
+    r"|después del verano|depois do verão|na de zomer(?:vakantie)?|夏(?:休み)?(?:明け|以降|の後)"
+    r"|暑假(?:之后|之後|以后|以後|后|後)",
+    re.IGNORECASE,
+)
 _NEXT_YEAR = re.compile(
     r"next year|nächstes jahr|nächsten jahr|l'année prochaine|el próximo año|el año que viene|"
     r"ano que vem"
@@ -426,6 +458,9 @@ _IN_MONTH = re.compile(
 )
 _AFTER_MONTH = re.compile(
     rf"\b(?:after|nach|après|después de|depois de|na|ná)\s+(?P<month>{MONTH_PATTERN})\b"
+    # "after the trade fair in March", "nach der Messe im März"
+    rf"|\b(?:after|nach|après|después de|depois d[ao]|na)\s+(?:the|der|dem|den|le|la|l'|el|la|o|a"
+    rf"|de)\s*\w+\s+(?:in|im|en|em|de|du|in)\s+(?P<month2>{MONTH_PATTERN})\b"
     r"|(?P<cm>\d{1,2})月(?:以降|以后|以後|之后|之後)",
     re.IGNORECASE,
 )
@@ -450,11 +485,23 @@ def resume_date(text: str, sent: date) -> tuple[date | None, str]:
             return add_months(sent, months), m.group(0)
     m = _AFTER_MONTH.search(text)
     if m:
-        month = int(m.group("cm")) - 1 if m.group("cm") else month_named(m.group("month") or "")
+        named = m.group("month") or m.group("month2") or ""
+        month = int(m.group("cm")) - 1 if m.group("cm") else month_named(named)
         if m.group("cm") and month is not None:
             month = month or 12
         if month:
             return _first_of_month(month, sent, after=True), m.group(0)
+    m = _QUARTER_NAMED.search(text)
+    if m:
+        number = next(g for g in m.groups() if g)
+        quarter = int(number) if number.isdigit() else _ORDINALS.get(number.lower(), 0)
+        quarter = quarter or "一二三四".index(number) + 1
+        start = date(sent.year, 3 * quarter - 2, 1)
+        return (start if start > sent else date(sent.year + 1, start.month, 1)), m.group(0)
+    m = _AFTER_SUMMER.search(text)
+    if m:
+        september = date(sent.year, 9, 1)
+        return (september if september > sent else date(sent.year + 1, 9, 1)), m.group(0)
     m = _NEXT_QUARTER.search(text)
     if m:
         quarter_start = (sent.month - 1) // 3 * 3 + 1
@@ -530,6 +577,13 @@ def read_intent(text: str, referrals: tuple[Person, ...], sent: date | None) -> 
 
     if hits["unsubscribe"]:
         return Intent("unsubscribe", 0.95, (f"unsubscribe wording {said('unsubscribe')}",))
+    if referrals and hits["not_now"] and not hits["interested"] and not hits["wrong_person"]:
+        # "Not now; when it's time, talk to Carla": nurture, and keep who to ask later.
+        resume, phrase = resume_date(text, sent) if sent else (None, "")
+        evidence = [f"not-now wording {said('not_now')}", f"points to {len(referrals)} person(s)"]
+        if resume:
+            evidence.append(f"resume on {resume.isoformat()} from {phrase!r}")
+        return Intent("not_now", 0.75, tuple(evidence), referrals=referrals, resume_on=resume)
     if referrals and not (hits["interested"] and not hits["wrong_person"]):
         return Intent(
             "referral",
@@ -552,6 +606,8 @@ def read_intent(text: str, referrals: tuple[Person, ...], sent: date | None) -> 
         evidence = [f"not-interested wording {said('not_interested')}"]
         evidence.append(f"reason {reason}" + (f" from {phrase!r}" if phrase else ""))
         return Intent("not_interested", 0.85, tuple(evidence), reason=reason)
+    if hits["question_first"] and hits["question"]:
+        return Intent("question", 0.7, (f"asks first {said('question_first')}",))
     if hits["interested"]:
         return Intent(
             "interested",

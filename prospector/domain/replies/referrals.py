@@ -42,6 +42,12 @@ _ROLE_FORWARD = re.compile(
 )
 
 
+_CJK_NAMED = re.compile(
+    r"(?P<dept>[\u30a0-\u30ff\u4e00-\u9fff]{1,12}(?:部|課|室|部门|部門))(?:の|的)"
+    r"(?P<name>[\u4e00-\u9fff]{1,4}?)(?:が|に|まで|宛|さん|様|经理|經理|总监|總監|负责|負責)"
+)
+
+
 def is_ours(address: str, our_domains: Collection[str]) -> bool:
     domain = address.rsplit("@", 1)[-1].lower()
     return any(domain == d or domain.endswith("." + d) for d in our_domains)
@@ -143,6 +149,12 @@ def find_referrals(
                 Person(name, linked, title_near(visible, name)),
                 f"named {name!r} in {sentence[:50]!r}" + (f" (mailto {linked})" if linked else ""),
             )
+        # Japanese and Chinese: "マーケティング部の鈴木が", "市场部的王经理".
+        for m in _CJK_NAMED.finditer(sentence):
+            name = m.group("name")
+            if name.lower() in excluded_words or any(name in n for n in excluded_names):
+                continue
+            add(Person(name, None, m.group("dept")), f"named {name!r} in {sentence[:50]!r}")
     # 4. A role without a person.
     if not people:
         m = _ROLE_FORWARD.search(visible)
