@@ -29,7 +29,10 @@ from prospector.domain.replies.visible import extract
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
-HELDOUT = ROOT / "bench" / "heldout" / "intents"
+# Sales replies written for this project: the rules were widened while reading the dev set;
+# the held-out set is only ever scored.
+DEV_SET = ROOT / "bench" / "intents-dev"
+HELDOUT_SET = ROOT / "bench" / "intents-heldout"
 OUR_DOMAINS = ("northwind.io",)
 TARGETS = {
     "bounce precision": 0.99,
@@ -219,19 +222,21 @@ def score_intents(folder: Path, labels: list[dict[str, Any]], misses: list[str])
     return score
 
 
-def _heldout(misses: list[str]) -> dict[str, tuple[float, float, float, int]] | None:
-    """The replies in bench/heldout, written apart from the rules and never tuned on."""
+def _written_set(
+    folder: Path, title: str, misses: list[str]
+) -> dict[str, tuple[float, float, float, int]] | None:
+    """Score one folder of written replies (labels*.jsonl beside messages/), if present."""
     labels = [
         json.loads(line)
-        for path in sorted(HELDOUT.glob("labels-*.jsonl"))
+        for path in sorted(folder.glob("labels*.jsonl"))
         for line in path.read_text().splitlines()
         if line
     ]
     if not labels:
         return None
-    scored = score_intents(HELDOUT, labels, misses)
+    scored = score_intents(folder, labels, misses)
     table = _prf(scored.pairs, sorted({e for e, _ in scored.pairs}))
-    _print_prf(f"Held-out intents ({HELDOUT.relative_to(ROOT)}, {len(labels)} replies)", table)
+    _print_prf(f"{title} ({folder.relative_to(ROOT)}, {len(labels)} replies)", table)
     scored.print_extraction()
     print(
         f"  visible text                      {_rate(scored.visible_ok, scored.total)}"
@@ -370,7 +375,8 @@ def run(corpus: Path, repeat: int, show_misses: bool) -> int:
     print(f"  bounce precision {flufl[0]:.1%}  recall {flufl[1]:.1%}  F1 {flufl[2]:.1%}")
     print(f"  failed recipients (exact set)     {_rate(flufl_recipients_ok, recipients_total)}")
 
-    heldout = _heldout(misses)
+    dev = _written_set(DEV_SET, "Written replies, dev set (rules widened while reading)", misses)
+    heldout = _written_set(HELDOUT_SET, "Written replies, held out (never tuned on)", misses)
 
     # Speed: parse + sort, one core, every whole message in the corpus.
     start = time.perf_counter()
@@ -402,9 +408,10 @@ def run(corpus: Path, repeat: int, show_misses: bool) -> int:
         f"  {'speed':<22} {count / elapsed:>7,.0f}  target 1,000/s  "
         f"{'met' if count / elapsed >= 1000 else 'NOT met'}"
     )
-    if heldout is not None:
-        held_f1 = min(f for _, _, f, _ in heldout.values())
-        print(f"  {'held-out intent F1':<22} {held_f1:>7.1%}  (each category; not tuned on)")
+    for name, table in (("dev-set intent F1", dev), ("held-out intent F1", heldout)):
+        if table is not None:
+            worst = min(f for _, _, f, _ in table.values())
+            print(f"  {name:<22} {worst:>7.1%}  (each category, written replies)")
     if show_misses:
         print("\nMisses")
         for line in misses:

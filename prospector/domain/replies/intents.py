@@ -531,6 +531,13 @@ def resume_date(text: str, sent: date) -> tuple[date | None, str]:
     return None, ""
 
 
+# A time named in passing ("that won't change next quarter"), not a request to come back:
+# beside a plain no, the no decides.
+_BARE_TIME = re.compile(
+    r"next (?:quarter|year)|nächste[sn]? (?:jahr|quartal)|l'année prochaine|trimestre prochain"
+    r"|prochain trimestre|el próximo (?:año|trimestre)|próximo (?:ano|trimestre)"
+    r"|volgend (?:jaar|kwartaal)|来期|来年|下个季度|下個季度|明年"
+)
 _OPT_OUT_FOOTER = re.compile(
     r"^.*(?:reply|antworten|répondez|responde|responda|antwoord|返信|回复|回覆).{0,40}"
     r"[\"“”'«»「『„](?:unsubscribe|stop|abmelden|désinscri\w*|baja|descadastrar|afmelden|uitschrijven"
@@ -596,7 +603,8 @@ def read_intent(text: str, referrals: tuple[Person, ...], sent: date | None) -> 
     reference = sent or date(2000, 1, 1)
     if hits["not_now"]:
         resume, phrase = resume_date(text, reference) if sent else (None, "")
-        if resume or not hits["not_interested"]:
+        only_a_time = all(_BARE_TIME.fullmatch(p.lower()) for _, p in hits["not_now"])
+        if not hits["not_interested"] or (resume and not only_a_time):
             evidence = [f"not-now wording {said('not_now')}"]
             if resume:
                 evidence.append(f"resume on {resume.isoformat()} from {phrase!r}")
