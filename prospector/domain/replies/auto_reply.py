@@ -45,7 +45,9 @@ _REPLY_PREFIX = re.compile(
 _WORDING = [
     (
         "en",
-        r"for (?:anything )?urgent|if (?:it's|this is|your (?:matter|message|request) is) urgent"
+        r"travel+ing (?:for work|on business)|back at my desk|(?:will|I'll) reply (?:then|when I"
+        r"|on my return)|limited (?:signal|connectivity)|for (?:anything )?urgent|if (?:it's"
+        r"|this is|your (?:matter|message|request) is) urgent"
         r"|in case of (?:an )?urgen|out of (?:the )?office|on (?:annual |parental |maternity "
         r"|paternity |sick )?(?:vacation|"
         r"holiday"
@@ -98,7 +100,8 @@ _WORDING = [
     ),
     (
         "zh",
-        r"如有急事|如有紧急|如有緊急|休假|不在办公室|不在辦公室|无法及时回复|無法及時回覆|自动回复"
+        r"回复可能不及时|回覆可能不及時|回到办公室|回到辦公室|期间邮件|期間郵件|如有急事|如有紧急"
+        r"|如有緊急|休假|不在办公室|不在辦公室|无法及时回复|無法及時回覆|自动回复"
         r"|自動回覆|恢复正常办公|出差|休假期间",
     ),
 ]

@@ -30,8 +30,9 @@ __all__ = [
 _P = dict[str, str]
 
 UNSUBSCRIBE: _P = {
-    "en": r"(?:remove|delete) my (?:address|e-?mail|details)|leave me alone|this is spam"
-    r"|stop spamming|\bunsubscribe\b|remove me|take me off|opt(?:ing)? (?:me )?out"
+    "en": r"(?<!no need to )(?<!don't )(?<!not )\bunsubscribe\b|(?:remove|delete) my (?:address"
+    r"|e-?mail|details)|leave me alone|this is spam"
+    r"|stop spamming|remove me|take me off|opt(?:ing)? (?:me )?out"
     r"|^\s*stop\.?\s*$|"
     r"stop (?:e-?mailing|emailing|contacting|sending|writing)"
     r"|do not (?:e-?mail|contact|write)|don't (?:e-?mail|contact|write to) me|no (?:more|"
@@ -47,7 +48,7 @@ UNSUBSCRIBE: _P = {
     "fr": r"désabonn|desabonn|ne plus m'(?:écrire|envoyer|contacter)|retirez mon adresse|désinscri"
     r"|desinscri|me retirer|retirez-moi|ne plus (?:me )?(?:contacter|écrire|envoyer)"
     r"|ne m'écrivez plus|ne me contactez plus|supprimer mes (?:données|coordonnées)",
-    "es": r"no me (?:envíe|envíes|mande|mandes|escriba|escribas)n? más|borr\w+ (?:mi"
+    "es": r"^\s*baja\b|no me (?:envíe|envíes|mande|mandes|escriba|escribas)n? más|borr\w+ (?:mi"
     r"|de su) (?:correo|lista|dirección)|darme de baja|dame de baja|de baja"
     r"|no me escrib\w+ más|no me contact\w+ más|"
     r"elimin\w+ de (?:su|tu|la) lista"
@@ -166,7 +167,8 @@ NOT_NOW: _P = {
     r"|opnieuw contact|later (?:dit jaar|terug)|over \w+ maanden",
     "ja": r"時期を見て|また改めて|しばらく(?:先|後)|来期|来年|改めて(?:ご連絡|連絡)|時期を改め"
     r"|現在は.{0,10}立て込|落ち着いたら",
-    "zh": r"等.{0,10}(?:之后|之後|以后|以後)再|现在不是|現在不是|下个季度|下個季度|明年|以后再"
+    "zh": r"等.{1,8}再(?:聊|说|說|联系|聯繫)|这阵子比较忙|這陣子比較忙|等.{0,10}(?:之后|之後|以后"
+    r"|以後)再|现在不是|現在不是|下个季度|下個季度|明年|以后再"
     r"|以後再|过段时间|過段時間|暂时不|暫時不|晚些时候",
 }
 NOT_INTERESTED: _P = {
@@ -190,14 +192,18 @@ NOT_INTERESTED: _P = {
     r"|serve) para nós|não (?:temos|tenho) interesse|não vamos seguir|não,? obrigad"
     r"|sem orçamento|cortamos|"
     r"já usamos",
-    "nl": r"niet voor ons|geen interesse|nee,? dank|niet geïnteresseerd|geen behoefte|geen budget",
+    "nl": r"nee,? bedankt|we doen geen|niet voor ons|geen interesse|nee,? dank|niet geïnteresseerd"
+    r"|geen behoefte|geen budget",
     "ja": r"予定は(?:ございません|ありません)|考えておりません|検討しておりません|必要ありません"
     r"|見送らせて|必要ございません|不要です|興味がございません|結構です|遠慮",
     "zh": r"不用了|不需要了|不[会會](?:评估|評估|考虑|考慮|采购|採購)|暂不考虑|暫不考慮|不需要"
     r"|没有.{0,8}需求|沒有.{0,8}需求|不感兴趣|不感興趣|不考虑",
 }
 INTERESTED: _P = {
-    "en": r"that(?:'s| is| would be) me|it's me|i'm the (?:right )?person|happy to (?:take a look|"
+    "en": r"happy to do|yes,? (?:this|that|it)(?:'s| is) me|open to (?:it|a call|a chat|chatting"
+    r"|talking)|send (?:an|the|me an?|over an?) (?:invite|invitation)|(?:i'm|i am) free (?:on"
+    r"|at|any|mon|tue|wed|thu|fri)|(?:afternoon|morning|[0-9] ?(?:am|pm)) works|that(?:'s| is"
+    r"| would be) me|it's me|i'm the (?:right )?person|happy to (?:take a look|"
     r"chat|talk|meet)"
     r"|(?:glad|love|like) to (?:chat|talk|learn|hear|connect|see)|let's (?:talk|chat|set up|find|"
     r"schedule)"
@@ -210,20 +216,28 @@ INTERESTED: _P = {
     r"|set up"
     r"|book|schedule|try))"
     r"|if you want to talk|grab a slot|works for me|could you send",
-    "de": r"das bin ich|bin ich zuständig|klingt interessant|gerne? (?:mehr|ein (?:gespräch|"
+    "de": r"klingt (?:spannend|gut)|das bin (?:\w+ )?ich(?! nicht)|eine einladung|wann passt es"
+    r"|passt mir|das bin ich|bin ich zuständig|klingt interessant|gerne? (?:mehr"
+    r"|ein (?:gespräch|"
     r"telefonat))"
     r"|terminvorschläge|lassen sie uns|schicken sie mir",
-    "fr": r"(?<!ne )(?:m'|nous )intéresse(?! pas)|proposer (?:deux|des|quelques) créneaux"
+    "fr": r"ça me va|envoyez(?:-moi)? (?:une )?invitation|je suis dispo|(?<!ne )(?:m'"
+    r"|nous )intéresse(?! pas)|proposer (?:deux|des|quelques) créneaux"
     r"|c'est (?:bien )?moi|je veux bien|intéressé(?:e)? (?:par|pour)|en savoir plus|"
     r"vos disponibilités"
     r"|volontiers|avec plaisir",
-    "es": r"s[ií],? soy yo|me interesa|nos interesa|hablemos|una llamada|con gusto|cuéntame más",
-    "pt": r"sou eu|tenho interesse|temos interesse|pode mandar um convite|vamos conversar|"
+    "es": r"me parece bien|env[ií]a(?:me)? (?:una )?invitación|tengo (?:hueco|tiempo)"
+    r"|s[ií],? soy yo|me interesa|nos interesa|hablemos|una llamada|con gusto|cuéntame más",
+    "pt": r"pode ser|(?:me )?mand[ae] (?:uns |alguns )?horários|mand[ae] (?:um )?convite|sou eu"
+    r"|tenho interesse|temos interesse|pode mandar um convite|vamos conversar|"
     r"me conta mais",
-    "nl": r"dat ben ik|klinkt interessant|ja,? graag|bel me|stuur (?:maar )?een uitnodiging|"
+    "nl": r"klinkt goed|ik heb tijd|stuur (?:me|mij) (?:maar )?een (?:uitnodiging|invite)"
+    r"|dat ben ik|klinkt interessant|ja,? graag|bel me|stuur (?:maar )?een uitnodiging|"
     r"laten we",
-    "ja": r"担当は私|私が担当|お話を伺え|ぜひ|ご都合いかが|打ち合わせ",
-    "zh": r"是我负责|是我負責|可以约|可以約|聊一下|感兴趣|感興趣|方便",
+    "ja": r"時間を(?:取れ|とれ|お取り)|日程(?:を)?調整|ご都合の(?:良い|よい)|担当は私|私が担当"
+    r"|お話を伺え|ぜひ|ご都合いかが|打ち合わせ",
+    "zh": r"可以聊|有空|会议邀请|會議邀請|约个时间|約個時間|是我负责|是我負責|可以约|可以約|聊一下"
+    r"|感兴趣|感興趣|方便",
 }
 # The reply asks first and decides after ("before we talk, where is the data hosted?").
 QUESTION_FIRST: _P = {
@@ -547,7 +561,8 @@ _OPT_OUT_FOOTER = re.compile(
 
 
 _LIST_FOOTER = re.compile(
-    r"^.*(?:to unsubscribe|unsubscribe from (?:these|this|our|all)|unsubscribe here|"
+    r"^.*(?:to unsubscribe(?: from|,| click| here| at any time)|unsubscribe from (?:these|this|our"
+    r"|all)|unsubscribe here|"
     r"click here to unsubscribe"
     r"|manage (?:your )?(?:e-?mail )?(?:preferences|subscriptions)|you(?:'re| are) receiving this"
     r"|abmelden können sie|pour vous désinscrire|para darte de baja|para cancelar).*$",

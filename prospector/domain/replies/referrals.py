@@ -37,7 +37,8 @@ _ROLE_FORWARD = re.compile(
     r"(?:notre|nos)\s+([^.,;:!?\n]{2,40})"
     r"|reenviado (?:a|al) (?:nuestro|nuestra)\s+([^.,;:!?\n]{2,40})"
     r"|encaminhei (?:para|ao|à) (?:o nosso|a nossa|nosso|nossa)\s+([^.,;:!?\n]{2,40})"
-    r"|doorgestuurd (?:naar|aan) (?:onze|ons)\s+([^.,;:!?\n]{2,40})",
+    r"|doorgestuurd (?:naar|aan) (?:onze|ons)\s+([^.,;:!?\n]{2,40})"
+    r"|(?:转|轉)(?:给|給|交给|交給)了?(?:我们的|我們的)([^\uff0c\u3002,.\n]{2,12})",
     re.IGNORECASE,
 )
 
@@ -150,11 +151,11 @@ def find_referrals(
                 f"named {name!r} in {sentence[:50]!r}" + (f" (mailto {linked})" if linked else ""),
             )
         # Japanese and Chinese: "マーケティング部の鈴木が", "市场部的王经理".
-        for m in _CJK_NAMED.finditer(sentence):
-            name = m.group("name")
+        for named in _CJK_NAMED.finditer(sentence):
+            name = named.group("name")
             if name.lower() in excluded_words or any(name in n for n in excluded_names):
                 continue
-            add(Person(name, None, m.group("dept")), f"named {name!r} in {sentence[:50]!r}")
+            add(Person(name, None, named.group("dept")), f"named {name!r} in {sentence[:50]!r}")
     # 4. A role without a person.
     if not people:
         m = _ROLE_FORWARD.search(visible)
