@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "Person",
+    "cjk_names",
     "emails_in",
     "is_role_address",
     "latin_names",
@@ -465,6 +466,18 @@ def latin_names(text: str) -> list[tuple[int, str]]:
         if _name_ok(candidate):
             found.append((start, candidate))
     return found
+
+
+# A person named after their department: "マーケティング部の鈴木が", "市场部的王经理".
+_CJK_NAMED = re.compile(
+    r"[\u30a0-\u30ff\u4e00-\u9fff]{1,12}(?:部|課|室|部门|部門)(?:の|的)"
+    r"([\u4e00-\u9fff]{1,4}?)(?:が|に|まで|宛|さん|様|经理|經理|总监|總監|负责|負責)"
+)
+
+
+def cjk_names(text: str) -> list[tuple[int, str]]:
+    """(position, name) for Japanese and Chinese names written after their department."""
+    return [(m.start(1), m.group(1)) for m in _CJK_NAMED.finditer(text)]
 
 
 def _local_tokens(address: str) -> set[str]:

@@ -11,6 +11,7 @@ from prospector.domain.replies.intents import find_phrases
 from prospector.domain.replies.parse import Address, ParsedMessage
 from prospector.domain.replies.people import (
     Person,
+    cjk_names,
     emails_in,
     is_role_address,
     latin_names,
@@ -40,12 +41,6 @@ _ROLE_FORWARD = re.compile(
     r"|doorgestuurd (?:naar|aan) (?:onze|ons)\s+([^.,;:!?\n]{2,40})"
     r"|(?:转|轉)(?:给|給|交给|交給)了?(?:我们的|我們的)([^\uff0c\u3002,.\n]{2,12})",
     re.IGNORECASE,
-)
-
-
-_CJK_NAMED = re.compile(
-    r"(?P<dept>[\u30a0-\u30ff\u4e00-\u9fff]{1,12}(?:部|課|室|部门|部門))(?:の|的)"
-    r"(?P<name>[\u4e00-\u9fff]{1,4}?)(?:が|に|まで|宛|さん|様|经理|經理|总监|總監|负责|負責)"
 )
 
 
@@ -150,12 +145,13 @@ def find_referrals(
                 Person(name, linked, title_near(visible, name)),
                 f"named {name!r} in {sentence[:50]!r}" + (f" (mailto {linked})" if linked else ""),
             )
-        # Japanese and Chinese: "マーケティング部の鈴木が", "市场部的王经理".
-        for named in _CJK_NAMED.finditer(sentence):
-            name = named.group("name")
+        for _, name in cjk_names(sentence):  # no spaces: a display name may hold it whole
             if name.lower() in excluded_words or any(name in n for n in excluded_names):
                 continue
-            add(Person(name, None, named.group("dept")), f"named {name!r} in {sentence[:50]!r}")
+            add(
+                Person(name, None, title_near(visible, name)),
+                f"named {name!r} in {sentence[:50]!r}",
+            )
     # 4. A role without a person.
     if not people:
         m = _ROLE_FORWARD.search(visible)
